@@ -1,0 +1,1 @@
+"""The rasa-sdk action server of 明白人助手 (``rasa run actions --actions actions``)."""

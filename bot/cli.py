@@ -1,0 +1,158 @@
+"""``python -m bot``: knowledge base, training, running, tests, query log, benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _kb_check(args: argparse.Namespace) -> int:
+    from bot.knowledge.check import check, missing_ids
+
+    kb, problems = check()
+    for problem in problems:
+        print(problem)
+    missing = missing_ids(kb)
+    print(
+        f"knowledge check: {len(kb)} entries, {len(problems)} problems"
+        + (f"; not yet written: {' '.join(missing)}" if missing else ""),
+        file=sys.stderr,
+    )
+    return 1 if problems else 0
+
+
+def _kb_build(args: argparse.Namespace) -> int:
+    from bot import paths
+    from bot.knowledge import derive
+
+    if args.check:
+        stale = derive.stale()
+        for path in stale:
+            print(f"{path.relative_to(paths.ROOT)}: .: out of date; run `make kb-build`")
+        return 1 if stale else 0
+    for path in derive.build():
+        print(f"wrote {path.relative_to(paths.ROOT)}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from bot.launcher import train
+
+    model = train(force=args.force)
+    print(f"model: {model}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.launcher import run_forever
+
+    return run_forever()
+
+
+def _test(args: argparse.Namespace) -> int:
+    from bot.testrun import run_all
+
+    return run_all(args.only.split(",") if args.only else None)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import main
+
+    return main()
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bot.bench import main
+
+    return main(messages=args.messages, senders=args.senders)
+
+
+def _log(args: argparse.Namespace):
+    from pathlib import Path
+
+    from bot.querylog.store import QueryLog
+
+    if args.db and not Path(args.db).is_file():
+        raise SystemExit(f"python -m bot log: no query log at {args.db}")
+    return QueryLog(args.db) if args.db else QueryLog()
+
+
+def _log_unanswered(args: argparse.Namespace) -> int:
+    from bot.querylog.store import rows_to_text
+
+    rows = _log(args).unanswered(" ".join(args.words) or None, limit=args.limit)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        columns = ["id", "ts", "channel", "outcome", "intent", "answer_id", "feedback", "text"]
+        print(rows_to_text(rows, columns) if rows else "no unanswered questions")
+    return 0
+
+
+def _log_stats(args: argparse.Namespace) -> int:
+    stats = _log(args).stats()
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=1))
+        return 0
+    print(f"messages: {stats['messages']}   hand-offs: {stats['handoffs']}")
+    for title, key in (
+        ("by outcome", "by_outcome"),
+        ("by channel", "by_channel"),
+        ("by answer", "by_answer"),
+    ):
+        print(f"{title}: " + ", ".join(f"{k} {v}" for k, v in stats[key].items()))
+    feedback = ", ".join(
+        f"{k} +{v['useful']}/-{v['not_useful']}"
+        for k, v in stats["feedback"].items()
+        if v["useful"] or v["not_useful"]
+    )
+    print("feedback: " + (feedback or "none yet"))
+    latency = stats["response_ms"]
+    if latency["avg"] is not None:
+        print(f"response time: avg {latency['avg']:.0f} ms, max {latency['max']:.0f} ms")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
+    kb.add_parser("check", help="validate knowledge/ (file: path: message lines)").set_defaults(
+        func=_kb_check
+    )
+    build = kb.add_parser("build", help="regenerate Rasa data and the jieba dictionary from knowledge/")
+    build.add_argument("--check", action="store_true", help="only report derived files that are out of date")
+    build.set_defaults(func=_kb_build)
+
+    train = sub.add_parser("train", help="rebuild derived files and train when inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if the model is current")
+    train.set_defaults(func=_train)
+    sub.add_parser("run", help="train if needed and start the assistant").set_defaults(func=_run)
+    test = sub.add_parser("test", help="every check and test, with a summary")
+    test.add_argument("--only", help="comma-separated steps to run (default: all)")
+    test.set_defaults(func=_test)
+    sub.add_parser("eval", help="dev questions against the trained model").set_defaults(func=_eval)
+    bench = sub.add_parser("bench", help="latency, start-up, memory and training figures")
+    bench.add_argument("--messages", type=int, default=500)
+    bench.add_argument("--senders", type=int, default=8)
+    bench.set_defaults(func=_bench)
+
+    log = sub.add_parser("log", help="the query log").add_subparsers(dest="log_command", required=True)
+    unanswered = log.add_parser("unanswered", help="fallbacks, unpicked suggestions, negative feedback")
+    unanswered.add_argument("words", nargs="*", help="only rows containing these words")
+    unanswered.add_argument("--limit", type=int, default=50)
+    unanswered.add_argument("--json", action="store_true")
+    unanswered.add_argument("--db", help="database file (default var/querylog.db or QUERY_LOG_DB)")
+    unanswered.set_defaults(func=_log_unanswered)
+    stats = log.add_parser("stats", help="counts by outcome, channel and answer; feedback")
+    stats.add_argument("--json", action="store_true")
+    stats.add_argument("--db", help="database file (default var/querylog.db or QUERY_LOG_DB)")
+    stats.set_defaults(func=_log_stats)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,193 @@
+"""The knowledge check: schema, coverage ids, citations, quotes, unseen dev questions.
+
+Every problem is reported as a ``file: path: message`` line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot import paths
+from bot.knowledge import legal
+from bot.knowledge.loader import KnowledgeBase, Problem, load
+from bot.knowledge.schema import QUESTION_STYLES, Entry
+
+# legal/README.md: this secondary file is to be used only to know which local rules exist.
+UNCITABLE_SECONDARY = {"neimenggu-caoyuan-difang-fagui.md"}
+# Two questions this similar (character-bigram Jaccard) count as a copy.
+COPY_SIMILARITY = 0.75
+# A dev text at least this long that sits inside a training question is a copy.
+COPY_MIN_CONTAINED = 8
+
+_KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+
+
+def normalise_for_copy(text: str) -> str:
+    """Lower-cased text without punctuation or spaces, for copy detection."""
+    return "".join(_KEEP.findall(text)).lower()
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def is_copy(question: str, dev_text: str) -> bool:
+    """True when a training question copies a dev question (exactly, contained or near)."""
+    q, d = normalise_for_copy(question), normalise_for_copy(dev_text)
+    if not q or not d:
+        return False
+    if q == d or (len(d) >= COPY_MIN_CONTAINED and d in q):
+        return True
+    a, b = _bigrams(q), _bigrams(d)
+    return len(a & b) / len(a | b) >= COPY_SIMILARITY
+
+
+@dataclass
+class Coverage:
+    """coverage.yml: entries by id, and the behaviour names."""
+
+    entries: dict[str, dict]
+    behaviours: dict[str, str]
+    topics: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Coverage:
+        data = yaml.safe_load((path or paths.coverage_file()).read_text(encoding="utf-8"))
+        return cls(
+            entries={e["id"]: e for e in data["entries"]},
+            behaviours=dict(data.get("behaviours") or {}),
+            topics=dict(data.get("topics") or {}),
+        )
+
+
+def load_dev_texts(path: Path | None = None) -> list[str]:
+    """The user messages of dev-questions.yml (an empty list when the file is absent)."""
+    path = path or paths.dev_questions_file()
+    if not path.is_file():
+        return []
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [str(item["text"]) for item in items if isinstance(item, dict) and "text" in item]
+
+
+def _check_coverage(entry: Entry, file: str, coverage: Coverage) -> list[Problem]:
+    spec = coverage.entries.get(entry.id)
+    if spec is None:
+        return [Problem(file, "id", f"{entry.id} is not an id in coverage.yml")]
+    problems = []
+    if spec["topic"] != entry.topic:
+        problems.append(Problem(file, "topic", f"coverage.yml files {entry.id} under {spec['topic']}"))
+    if len(entry.points) != len(spec["points"]):
+        problems.append(
+            Problem(
+                file,
+                "points",
+                f"coverage.yml has {len(spec['points'])} points, the entry maps {len(entry.points)}",
+            )
+        )
+    said = entry.answer + "\n" + "\n".join(entry.next_steps)
+    for i, sentence in enumerate(entry.points):
+        if sentence not in said:
+            problems.append(
+                Problem(file, f"points.{i}", f"not found in the answer or next steps: {sentence}")
+            )
+    cited = {(c.law, c.article) for c in entry.statute_citations}
+    policies = " ".join(c.policy or "" for c in entry.citations)
+    for item in spec.get("basis") or []:
+        split = legal.split_basis(item)
+        if split is not None and split not in cited:
+            problems.append(Problem(file, "citations", f"coverage basis {item} is not cited"))
+        if split is None and item not in policies:
+            problems.append(Problem(file, "citations", f"coverage basis {item} is not cited"))
+    return problems
+
+
+def _check_citations(entry: Entry, file: str, corpus: legal.LegalCorpus) -> list[Problem]:
+    problems = []
+    for i, citation in enumerate(entry.citations):
+        where = f"citations.{i}"
+        if citation.policy:
+            source = Path(citation.source or "")
+            if source.parent.name != "secondary" or source.name not in corpus.secondary:
+                problems.append(Problem(file, where, f"{citation.source} is not in legal/secondary/"))
+            elif source.name in UNCITABLE_SECONDARY:
+                problems.append(Problem(file, where, f"{source.name} may not be cited (legal/README.md)"))
+            continue
+        if citation.law not in corpus.laws:
+            problems.append(Problem(file, where, f"law {citation.law!r} is not in legal/laws.yml"))
+        elif not corpus.has_article(citation.law, citation.article):
+            problems.append(
+                Problem(file, where, f"{citation.law} {citation.article} is not in ../shared/legal/")
+            )
+        elif citation.quote and not corpus.quote_matches(citation.law, citation.article, citation.quote):
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}.quote",
+                    f"differs from the text of {citation.law} {citation.article}",
+                )
+            )
+    return problems
+
+
+def _check_questions(entry: Entry, file: str, dev_texts: list[str]) -> list[Problem]:
+    problems = []
+    for style in (*QUESTION_STYLES, "from_log"):
+        for i, question in enumerate(getattr(entry.questions, style)):
+            for n, dev in enumerate(dev_texts, 1):
+                if is_copy(question, dev):
+                    # The dev text itself is not printed: it must stay unseen by writers.
+                    problems.append(
+                        Problem(
+                            file,
+                            f"questions.{style}.{i}",
+                            f"copies or nearly copies message {n} of dev-questions.yml",
+                        )
+                    )
+                    break
+    return problems
+
+
+def _check_shared_questions(kb: KnowledgeBase) -> list[Problem]:
+    """The same training question in two entries teaches the model nothing but confusion."""
+    seen: dict[str, str] = {}
+    problems = []
+    for entry in kb:
+        for question in entry.questions.all():
+            key = normalise_for_copy(question)
+            other = seen.setdefault(key, entry.id)
+            if other != entry.id:
+                problems.append(
+                    Problem(str(kb.files[entry.id]), "questions", f"{question!r} is also in {other}")
+                )
+    return problems
+
+
+def check(
+    knowledge_dir: Path | None = None,
+    coverage: Coverage | None = None,
+    corpus: legal.LegalCorpus | None = None,
+    dev_texts: list[str] | None = None,
+) -> tuple[KnowledgeBase, list[Problem]]:
+    """Run every check; returns the knowledge base and the problems found."""
+    kb = load(knowledge_dir)
+    coverage = coverage or Coverage.load()
+    corpus = corpus or legal.corpus()
+    dev_texts = load_dev_texts() if dev_texts is None else dev_texts
+    problems = list(kb.problems)
+    for entry in kb:
+        file = str(kb.files[entry.id])
+        problems += _check_coverage(entry, file, coverage)
+        problems += _check_citations(entry, file, corpus)
+        problems += _check_questions(entry, file, dev_texts)
+    problems += _check_shared_questions(kb)
+    return kb, problems
+
+
+def missing_ids(kb: KnowledgeBase, coverage: Coverage | None = None) -> list[str]:
+    """Coverage ids that have no entry yet."""
+    coverage = coverage or Coverage.load()
+    return [i for i in coverage.entries if i not in kb.entries]

@@ -1,0 +1,153 @@
+"""The schema of a knowledge entry (pydantic v1, as pinned by Rasa 3.6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, Extra, Field, root_validator, validator
+
+TOPICS = ("homestead", "grassland", "elder_fraud", "service")
+QUESTION_STYLES = ("plain", "dialect", "typo", "speech", "keywords", "story")
+MIN_QUESTIONS = 12
+# "At most ~300 characters, readable aloud": counted without whitespace.
+MAX_ANSWER_CHARS = 300
+ID_PATTERN = re.compile(r"^(HS|GL|EF|SV)[0-9]{2}$")
+
+
+_CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+_FOLD_SPACE = re.compile(rf"(?<={_CJK})[ \t]*\n?[ \t]*(?={_CJK})|(?<={_CJK}) +| +(?={_CJK})")
+
+
+def unfold(text: str) -> str:
+    """Drop the spaces YAML folding puts between Chinese lines (keeps blank-line breaks)."""
+    return _FOLD_SPACE.sub("", text.strip())
+
+
+def visible_length(text: str) -> int:
+    """Characters a reader sees: whitespace does not count."""
+    return len(re.sub(r"\s+", "", text))
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        anystr_strip_whitespace = True
+
+
+class Questions(_Strict):
+    """Training questions written by us, grouped by the style of asking."""
+
+    plain: list[str] = Field(..., min_items=1)
+    dialect: list[str] = Field(..., min_items=1)
+    typo: list[str] = Field(..., min_items=1)
+    speech: list[str] = Field(..., min_items=1)
+    keywords: list[str] = Field(..., min_items=1)
+    story: list[str] = Field(..., min_items=1)
+    # Added by trainers from the query log (PII masked); optional.
+    from_log: list[str] = Field(default_factory=list)
+
+    @validator("*", each_item=True)
+    def _non_empty(cls, value: str) -> str:
+        if not value:
+            raise ValueError("empty question")
+        return value
+
+    def all(self) -> list[str]:
+        """Every question, in style order."""
+        return [q for style in (*QUESTION_STYLES, "from_log") for q in getattr(self, style)]
+
+
+class Citation(_Strict):
+    """A statute article (``law`` + ``article``, optional exact ``quote``) or a policy document."""
+
+    law: str | None = None
+    article: str | None = None
+    quote: str | None = None
+    policy: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+    @root_validator
+    def _one_kind(cls, values: dict) -> dict:
+        is_law = values.get("law") is not None or values.get("article") is not None
+        is_policy = values.get("policy") is not None
+        if is_law == is_policy:
+            raise ValueError("a citation names either law + article or a policy document")
+        if is_law and not (values.get("law") and values.get("article")):
+            raise ValueError("a statute citation needs both law and article")
+        if is_law and not re.fullmatch(r"第[0-9]+(之[一二三四五六七八九十]+)?条", values["article"]):
+            raise ValueError(f"article must look like 第62条, got {values['article']!r}")
+        if is_policy and (values.get("quote") or not values.get("source")):
+            raise ValueError("a policy citation has a source file in legal/secondary and no quote")
+        return values
+
+    @property
+    def label(self) -> str:
+        """Short label such as 《土地管理法》第62条."""
+        if self.policy:
+            return self.policy
+        return f"《{self.law}》{self.article}"
+
+
+class Review(_Strict):
+    reviewed_on: dt.date
+    valid_as_of: dt.date
+    reviewer: str | None = None
+
+
+class Entry(_Strict):
+    """One answer of the knowledge base, keyed by its coverage.yml id."""
+
+    id: str
+    topic: str
+    title: str
+    questions: Questions
+    answer: str
+    points: list[str] = Field(..., min_items=1)
+    next_steps: list[str] = Field(..., min_items=1)
+    where_to_go: list[str] = Field(..., min_items=1)
+    citations: list[Citation] = Field(..., min_items=1)
+    script: str
+    documents: list[str] = Field(default_factory=list)
+    review: Review
+
+    @validator("id")
+    def _id_form(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError(f"id must look like HS01, got {value!r}")
+        return value
+
+    @validator("topic")
+    def _topic_known(cls, value: str) -> str:
+        if value not in TOPICS:
+            raise ValueError(f"topic must be one of {', '.join(TOPICS)}")
+        return value
+
+    @validator("questions")
+    def _enough_questions(cls, value: Questions) -> Questions:
+        if len(value.all()) < MIN_QUESTIONS:
+            raise ValueError(f"at least {MIN_QUESTIONS} questions, got {len(value.all())}")
+        return value
+
+    @validator("answer", "script", "title")
+    def _unfold(cls, value: str) -> str:
+        return unfold(value)
+
+    @validator("next_steps", "where_to_go", "documents", "points", each_item=True)
+    def _unfold_items(cls, value: str) -> str:
+        return unfold(value)
+
+    @validator("answer")
+    def _answer_short(cls, value: str) -> str:
+        if visible_length(value) > MAX_ANSWER_CHARS:
+            raise ValueError(f"answer has {visible_length(value)} characters, at most {MAX_ANSWER_CHARS}")
+        return value
+
+    @property
+    def statute_citations(self) -> list[Citation]:
+        return [c for c in self.citations if c.law]
+
+    def basis_line(self) -> str:
+        """One-line legal basis for villagers: law and article, no text."""
+        return "；".join(c.label for c in self.citations)
