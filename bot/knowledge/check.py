@@ -6,6 +6,7 @@ Every problem is reported as a ``file: path: message`` line.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 
 def normalise_for_copy(text: str) -> str:
     """Lower-cased text without punctuation or spaces, for copy detection."""
-    return "".join(_KEEP.findall(text)).lower()
+    return "".join(_KEEP.findall(unicodedata.normalize("NFKC", text))).lower()
 
 
 def _bigrams(text: str) -> set[str]:
