@@ -1,0 +1,152 @@
+"""The custom Rasa NLU components, trained and run on small data without a full model."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.answer_selector import KnowledgeAnswerSelector
+from bot.nlu.intent_overrides import IntentOverrides, decide_override
+from bot.nlu.pinyin_featurizer import PinyinFeaturizer
+from bot.nlu.spacy_entities import SpacyRuleEntityExtractor
+
+
+@pytest.fixture()
+def storage(tmp_path):
+    return LocalModelStorage(tmp_path)
+
+
+@pytest.fixture()
+def context():
+    return ExecutionContext(GraphSchema({}), "node")
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return JiebaTokenizer(
+        {**JiebaTokenizer.get_default_config(), "dictionary_path": "data/jieba"}, None, None
+    )
+
+
+def message(text, tokenizer, **data):
+    msg = Message(data={"text": text, **data})
+    tokenizer.process([msg])
+    return msg
+
+
+def training_data(tokenizer):
+    examples = [
+        ("宅基地归谁所有", "ask_homestead/HS01"),
+        ("宅基地是集体的吗", "ask_homestead/HS01"),
+        ("农村宅基地属于谁", "ask_homestead/HS01"),
+        ("草场承包期多少年", "ask_grassland/GL02"),
+        ("草场承包到期怎么办", "ask_grassland/GL02"),
+        ("草原承包三十年还是五十年", "ask_grassland/GL02"),
+        ("被骗了赶紧报警", "ask_elder_fraud/EF07"),
+        ("诈骗转账后找银行冻结", "ask_elder_fraud/EF07"),
+        ("被诈骗了钱怎么止付", "ask_elder_fraud/EF07"),
+    ]
+    messages = []
+    for text, key in examples:
+        msg = Message.build(text=text, intent=key)
+        tokenizer.process_training_data(TrainingData([msg]))
+        messages.append(msg)
+    data = TrainingData(
+        messages,
+        responses={f"utter_{k}": [{"text": f"answer {k}"}] for _, k in examples},
+    )
+    return data
+
+
+def test_pinyin_features_make_homophones_alike(storage, context, tokenizer):
+    config = {**PinyinFeaturizer.get_default_config()}
+    featurizer = PinyinFeaturizer.create(config, storage, Resource("pinyin"), context)
+    featurizer.train(training_data(tokenizer))
+    loaded = PinyinFeaturizer.load(config, storage, Resource("pinyin"), context)
+    right, typo = message("诈骗转账", tokenizer), message("炸骗转账", tokenizer)
+    loaded.process([right, typo])
+    seq_right, sent_right = right.get_sparse_features("text")
+    seq_typo, sent_typo = typo.get_sparse_features("text")
+    assert seq_right.features.shape[0] == len(right.get("text_tokens"))
+    assert (sent_right.features != sent_typo.features).nnz == 0
+    assert sent_right.features.nnz > 0
+
+
+def test_spacy_rule_entities_in_the_pipeline(storage, context, tokenizer):
+    config = {**SpacyRuleEntityExtractor.get_default_config()}
+    extractor = SpacyRuleEntityExtractor.create(config, storage, Resource("ents"), context)
+    extractor.train(TrainingData())
+    loaded = SpacyRuleEntityExtractor.load(config, storage, Resource("ents"), context)
+    msg = message("我是新忽热苏木巴音嘎查的，上个月被骗了两万块", tokenizer)
+    loaded.process([msg])
+    found = {(e["entity"], e["value"]) for e in msg.get("entities")}
+    assert found == {
+        ("place", "新忽热苏木"),
+        ("village", "巴音嘎查"),
+        ("elapsed_time", "上个月"),
+        ("amount", "两万块"),
+    }
+    assert all(e["extractor"] == "SpacyRuleEntityExtractor" for e in msg.get("entities"))
+
+
+def test_answer_selector_writes_a_response_selector_ranking(storage, context, tokenizer):
+    config = {**KnowledgeAnswerSelector.get_default_config()}
+    selector = KnowledgeAnswerSelector.create(config, storage, Resource("answers"), context)
+    selector.train(training_data(tokenizer))
+    loaded = KnowledgeAnswerSelector.load(config, storage, Resource("answers"), context)
+    msg = message("草场承包期到底是多少年", tokenizer)
+    loaded.process([msg])
+    default = msg.get("response_selector")["default"]
+    assert default["response"]["intent_response_key"] == "ask_grassland/GL02"
+    assert default["response"]["responses"] == [{"text": "answer ask_grassland/GL02"}]
+    ranking = default["ranking"]
+    assert ranking[0]["intent_response_key"] == "ask_grassland/GL02"
+    assert ranking[0]["confidence"] > ranking[1]["confidence"]
+    assert sorted(msg.get("response_selector")["all_retrieval_intents"]) == [
+        "ask_elder_fraud",
+        "ask_grassland",
+        "ask_homestead",
+    ]
+
+
+RANKING = [{"name": "ask_elder_fraud", "confidence": 0.8}, {"name": "emergency", "confidence": 0.1}]
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "expected"),
+    [
+        ("我刚被骗转了两万块", RANKING, ("emergency", "emergency_phrases")),
+        (
+            "骗子那边",
+            [{"name": "ask_elder_fraud", "confidence": 0.6}, {"name": "emergency", "confidence": 0.35}],
+            ("emergency", "emergency_classifier"),
+        ),
+        ("2", RANKING, ("choose_option", "numbered_choice")),
+        ("找人", RANKING, ("handoff", "handoff_keyword")),
+        ("asdfgh", RANKING, ("out_of_scope", "gibberish")),
+        ("有人打电话说是公安让转钱是真的吗", RANKING, None),
+        (
+            "110和12348有啥区别",
+            [{"name": "choose_option", "confidence": 0.9}, {"name": "ask_service", "confidence": 0.1}],
+            ("ask_service", "not_a_choice"),
+        ),
+    ],
+)
+def test_intent_overrides(text, ranking, expected):
+    assert decide_override(text, ranking, 0.3) == expected
+
+
+def test_intent_override_component_rewrites_intent_and_ranking():
+    component = IntentOverrides(IntentOverrides.get_default_config())
+    msg = Message(
+        data={"text": "对方还在电话上让我转安全账户", "intent": RANKING[0], "intent_ranking": list(RANKING)}
+    )
+    component.process([msg])
+    assert msg.get("intent") == {"name": "emergency", "confidence": 1.0}
+    assert [r["name"] for r in msg.get("intent_ranking")] == ["emergency", "ask_elder_fraud"]
+    assert msg.get("intent_override") == "emergency_phrases"
