@@ -35,9 +35,14 @@ _NOT_VILLAGE = {
     "我们村", "咱们村", "俺们村", "我村", "这个村", "那个村", "各村", "每个村", "同村",
     "本嘎查", "我们嘎查", "咱们嘎查", "俺们嘎查", "这个嘎查", "那个嘎查", "全嘎查", "各嘎查",
 }  # fmt: skip
-_VILLAGE_TOKEN = re.compile(r"^[\u4e00-\u9fff]{2,6}(?:嘎查|村)$")
-_NAME_TOKEN = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
-_NAME_STOP = {"我们", "咱们", "俺们", "这个", "那个", "他们", "你们", "本地", "老家", "附近", "旁边", "隔壁"}
+_VILLAGE_SUFFIXES = ("嘎查", "村")
+_VILLAGE_NAME_MAX = 5
+_HAN_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
+# Words that cannot be part of a village name: what precedes it in "我是…的", "住在…", "我们…".
+_NAME_STOP = set("我你他她它们是在住到去从回给跟和与的了吧呢啊本全邻外同各每这那哪个里上下说问找让叫把被就也都还有没") | {
+    "我们", "咱们", "俺们", "你们", "他们", "这个", "那个", "本地", "老家", "附近", "旁边", "隔壁",
+    "住在", "来自", "家在", "就是", "还是", "我家", "咱家", "俺家", "他家",
+}  # fmt: skip
 _PLACE_SUFFIXES = ("苏木", "镇")
 
 
@@ -51,6 +56,50 @@ def place_aliases(names: Iterable[str]) -> dict[str, str]:
             if len(short) >= 2:
                 aliases.setdefault(short, name)
     return aliases
+
+
+@Language.factory("village_names", default_config={})
+def _make_village_names(nlp, name):  # noqa: ANN001 - spaCy resolves annotations eagerly
+    return VillageNames()
+
+
+class VillageNames:
+    """spaCy component: a 嘎查 / 村 with the name before it (哈日嘎查, 红旗村).
+
+    Mongolian names are split by the segmenter at random (哈/日/嘎查), so the name is taken as
+    the run of words before the suffix, stopping at a function word, a place or punctuation.
+    """
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.ents)
+        taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+        for i, token in enumerate(doc):
+            text = token.text
+            if text in _VILLAGE_SUFFIXES:
+                start, length = i, 0
+                while start > 0:
+                    before = doc[start - 1]
+                    if (
+                        start - 1 in taken
+                        or before.text in _NAME_STOP
+                        or not _HAN_ONLY.match(before.text)
+                        or length + len(before.text) > _VILLAGE_NAME_MAX
+                    ):
+                        break
+                    start -= 1
+                    length += len(before.text)
+                if length >= 2:
+                    spans.append(Span(doc, start, i + 1, label="village"))
+            elif (
+                text.endswith(_VILLAGE_SUFFIXES)
+                and _HAN_ONLY.match(text)
+                and len(text) >= 3
+                and text not in _NOT_VILLAGE
+                and not any(text.startswith(w) for w in _NAME_STOP if len(w) > 1)
+            ):
+                spans.append(Span(doc, i, i + 1, label="village"))
+        doc.ents = filter_spans(spans)
+        return doc
 
 
 @Language.factory("regex_entities", default_config={})
@@ -82,23 +131,8 @@ def build_nlp(places: Iterable[str]) -> Language:
         jieba.add_word(written)  # keep the place name one token, as in the Rasa tokenizer
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "TEXT"})
-    patterns = [{"label": "place", "pattern": w, "id": full} for w, full in aliases.items()]
-    patterns.append(
-        {
-            "label": "village",
-            "pattern": [{"TEXT": {"REGEX": _VILLAGE_TOKEN.pattern, "NOT_IN": sorted(_NOT_VILLAGE)}}],
-        }
-    )
-    patterns.append(
-        {
-            "label": "village",
-            "pattern": [
-                {"TEXT": {"REGEX": _NAME_TOKEN.pattern, "NOT_IN": sorted(_NAME_STOP | set(aliases))}},
-                {"TEXT": {"IN": ["嘎查", "村"]}},
-            ],
-        }
-    )
-    ruler.add_patterns(patterns)
+    ruler.add_patterns([{"label": "place", "pattern": w, "id": full} for w, full in aliases.items()])
+    nlp.add_pipe("village_names")
     nlp.add_pipe("regex_entities")
     return nlp
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -110,6 +111,8 @@ class Assistant:
     env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None  # None: inherit the terminal
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Rasa's HTTP API is enabled only behind this per-launch token, to check that the model loaded.
+    api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @property
     def url(self) -> str:
@@ -152,11 +155,12 @@ class Assistant:
                 "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml",
                 "--cors", "*",
+                "--enable-api", "--auth-token", self.api_token,
             ],
         )  # fmt: skip
         checks = {
             "actions": f"http://localhost:{self.action_port}/health",
-            "rasa": f"{self.url}/webhooks/rest/",
+            "rasa": f"{self.url}/status?token={self.api_token}",  # 409 until the model is loaded
         }
         waiting = dict(checks)
         while waiting:

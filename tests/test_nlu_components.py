@@ -11,6 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.answer_selector import KnowledgeAnswerSelector
+from bot.nlu.intent_classifier import TfidfIntentClassifier
 from bot.nlu.intent_overrides import IntentOverrides, decide_override
 from bot.nlu.pinyin_featurizer import PinyinFeaturizer
 from bot.nlu.spacy_entities import SpacyRuleEntityExtractor
@@ -94,12 +95,35 @@ def test_spacy_rule_entities_in_the_pipeline(storage, context, tokenizer):
     assert all(e["extractor"] == "SpacyRuleEntityExtractor" for e in msg.get("entities"))
 
 
-def test_answer_selector_writes_a_response_selector_ranking(storage, context, tokenizer):
+@pytest.fixture()
+def featurized(storage, context, tokenizer):
+    """Training data with pinyin and character n-gram features, and a featurize() for new text."""
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+
+    data = training_data(tokenizer)
+    pinyin = PinyinFeaturizer.create(PinyinFeaturizer.get_default_config(), storage, Resource("py"), context)
+    chars_config = {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "max_ngram": 3}
+    chars = CountVectorsFeaturizer.create(chars_config, storage, Resource("cv"), context)
+    for featurizer in (pinyin, chars):
+        featurizer.train(data)
+        featurizer.process_training_data(data)
+
+    def featurize(text):
+        msg = message(text, tokenizer)
+        pinyin.process([msg])
+        chars.process([msg])
+        return msg
+
+    return data, featurize
+
+
+def test_answer_selector_writes_a_response_selector_ranking(storage, context, featurized):
+    data, featurize = featurized
     config = {**KnowledgeAnswerSelector.get_default_config()}
     selector = KnowledgeAnswerSelector.create(config, storage, Resource("answers"), context)
-    selector.train(training_data(tokenizer))
+    selector.train(data)
     loaded = KnowledgeAnswerSelector.load(config, storage, Resource("answers"), context)
-    msg = message("草场承包期到底是多少年", tokenizer)
+    msg = featurize("草场承包期到底是多少年")
     loaded.process([msg])
     default = msg.get("response_selector")["default"]
     assert default["response"]["intent_response_key"] == "ask_grassland/GL02"
@@ -112,6 +136,20 @@ def test_answer_selector_writes_a_response_selector_ranking(storage, context, to
         "ask_grassland",
         "ask_homestead",
     ]
+
+
+def test_intent_classifier_ranks_base_intents(storage, context, featurized):
+    data, featurize = featurized
+    config = {**TfidfIntentClassifier.get_default_config()}
+    TfidfIntentClassifier.create(config, storage, Resource("intents"), context).train(data)
+    loaded = TfidfIntentClassifier.load(config, storage, Resource("intents"), context)
+    msg = featurize("被炸骗了咋办")
+    loaded.process([msg])
+    assert msg.get("intent")["name"] == "ask_elder_fraud"
+    assert [r["name"] for r in msg.get("intent_ranking")][1:] in (
+        ["ask_grassland", "ask_homestead"],
+        ["ask_homestead", "ask_grassland"],
+    )
 
 
 RANKING = [{"name": "ask_elder_fraud", "confidence": 0.8}, {"name": "emergency", "confidence": 0.1}]

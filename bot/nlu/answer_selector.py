@@ -1,8 +1,9 @@
-"""Rasa component: selects the knowledge entry a question asks for (``bot.answer_model``).
+"""Rasa component: selects the knowledge entry a question asks for.
 
-It learns from the retrieval-intent examples (``ask_homestead/HS01`` …) and writes its
-ranking where Rasa's ResponseSelector would (``response_selector.default``), so actions and
-tools read it the usual way; its confidence is the answer's own, independent of the intent's.
+It learns from the retrieval-intent examples (``ask_homestead/HS01`` …) on the pipeline's
+features (``bot.tfidf_lr``) and writes its ranking where Rasa's ResponseSelector would
+(``response_selector.default``), so actions and tools read it the usual way; its confidence
+is the answer's own, independent of the intent's.
 """
 
 from __future__ import annotations
@@ -24,20 +25,16 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_RESPONSES_KEY,
     RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
-    TOKENS_NAMES,
 )
-from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.answer_model import AnswerModel
+from bot.nlu.sparse_features import sentence_counts
+from bot.tfidf_lr import TfidfLogisticRegression
 
 logger = logging.getLogger(__name__)
-
-
-def _words(message: Message) -> list[str]:
-    return [t.text for t in message.get(TOKENS_NAMES[TEXT], [])]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -46,7 +43,7 @@ class KnowledgeAnswerSelector(GraphComponent, IntentClassifier):
 
     @classmethod
     def required_components(cls) -> list[type]:
-        return [Tokenizer]
+        return [Featurizer]
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -57,7 +54,7 @@ class KnowledgeAnswerSelector(GraphComponent, IntentClassifier):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: AnswerModel | None = None,
+        model: TfidfLogisticRegression | None = None,
         responses: dict[str, list[dict[str, Any]]] | None = None,
         keys: dict[str, str] | None = None,
     ) -> None:
@@ -79,16 +76,15 @@ class KnowledgeAnswerSelector(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        texts, words, labels = [], [], []
+        examples, labels = [], []
         for example in training_data.intent_examples:
             key = example.get(INTENT_RESPONSE_KEY)
-            if key and "/" in key:
+            if key and "/" in key and example.get(TEXT):
                 entry_id = key.split("/", 1)[1]
                 self.keys[entry_id] = key
-                texts.append(example.get(TEXT))
-                words.append(_words(example))
+                examples.append(example)
                 labels.append(entry_id)
-        self.model = AnswerModel(float(self._config["c"])).fit(texts, words, labels)
+        self.model = TfidfLogisticRegression(float(self._config["c"])).fit(sentence_counts(examples), labels)
         self.responses = {
             k: v for k, v in training_data.responses.items() if k.startswith("utter_") and "/" in k
         }
@@ -97,7 +93,7 @@ class KnowledgeAnswerSelector(GraphComponent, IntentClassifier):
             (model_dir / "responses.json").write_text(
                 json.dumps({"responses": self.responses, "keys": self.keys}, ensure_ascii=False)
             )
-        logger.info("answer selector trained on %d questions of %d entries", len(texts), len(set(labels)))
+        logger.info("answer selector trained on %d questions of %d entries", len(examples), len(set(labels)))
         return self._resource
 
     @classmethod
@@ -111,7 +107,7 @@ class KnowledgeAnswerSelector(GraphComponent, IntentClassifier):
     ) -> KnowledgeAnswerSelector:
         try:
             with model_storage.read_from(resource) as model_dir:
-                model = AnswerModel.load(model_dir)
+                model = TfidfLogisticRegression.load(model_dir)
                 stored = json.loads((model_dir / "responses.json").read_text())
         except (ValueError, FileNotFoundError):
             logger.warning("KnowledgeAnswerSelector: no trained model in %s", resource.name)
@@ -121,11 +117,12 @@ class KnowledgeAnswerSelector(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None:
             return messages
-        for message in messages:
-            text = message.get(TEXT)
-            if not text:
-                continue
-            ranked = self.model.rank(text, _words(message))[: int(self._config["ranking_length"])]
+        with_text = [m for m in messages if m.get(TEXT)]
+        if not with_text:
+            return messages
+        rankings = self.model.rank(sentence_counts(with_text, len(self.model.idf)))
+        for message, ranked in zip(with_text, rankings, strict=True):
+            ranked = ranked[: int(self._config["ranking_length"])]
             ranking = [
                 {"id": i, PREDICTED_CONFIDENCE_KEY: p, INTENT_RESPONSE_KEY: self.keys.get(e, e)}
                 for i, (e, p) in enumerate(ranked)
