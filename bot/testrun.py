@@ -41,23 +41,14 @@ STEPS = (
     ),
     Step(
         "conversations",
-        "rasa test on the trained model",
+        "rasa test --e2e on the trained model (NLU and dialogue)",
         (
             (
-                PY,
-                "-m",
-                "rasa",
-                "test",
-                "core",
-                "--stories",
-                "tests/conversations",
-                "--model",
-                str(paths.models_dir()),
-                "--out",
-                str(paths.var_dir() / "results" / "conversations"),
-                "--fail-on-prediction-errors",
+                *(PY, "-m", "rasa", "test", "core", "--e2e", "--fail-on-prediction-errors"),
+                *("--stories", "tests/conversations", "--model", str(paths.models_dir())),
+                *("--out", str(paths.var_dir() / "results" / "conversations")),
             ),
-        ),  # fmt: skip
+        ),
         needs_model=True,
     ),
 )
