@@ -65,7 +65,7 @@ def _eval(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from bot.bench import main
 
-    return main(messages=args.messages, senders=args.senders)
+    return main(messages=args.messages, senders=args.senders, train=not args.no_train)
 
 
 def _log(args: argparse.Namespace):
@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="latency, start-up, memory and training figures")
     bench.add_argument("--messages", type=int, default=500)
     bench.add_argument("--senders", type=int, default=8)
+    bench.add_argument("--no-train", action="store_true", help="skip measuring the training time")
     bench.set_defaults(func=_bench)
 
     log = sub.add_parser("log", help="the query log").add_subparsers(dest="log_command", required=True)

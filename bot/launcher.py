@@ -149,7 +149,7 @@ class Assistant:
         self._spawn(
             "rasa",
             [
-                sys.executable, "-m", "rasa", "run",
+                sys.executable, "-m", "bot.rasa_run", "run",
                 "--model", str(model),
                 "--port", str(self.rasa_port),
                 "--endpoints", "endpoints.yml",

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.cli import main
-from bot.querylog.broker import QueryLogWriter
+from bot.querylog.writer import QueryLogWriter
 from bot.reply_meta import reply_meta
 from tests.test_querylog import bot_event, user_event
 

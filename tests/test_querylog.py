@@ -7,8 +7,9 @@ import json
 import time
 
 from bot.pii import PHONE, hash_sender
-from bot.querylog.broker import QueryLogBroker, QueryLogWriter
+from bot.querylog.broker import QueryLogBroker
 from bot.querylog.store import QueryLog, load_salt
+from bot.querylog.writer import QueryLogWriter
 from bot.reply_meta import reply_meta
 
 SALT = b"unit-salt"

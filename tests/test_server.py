@@ -183,3 +183,13 @@ def test_no_row_is_lost_with_200_concurrent_messages(assistant):
     assert len(logged) == 200
     assert all(r["outcome"] for r in logged)
     assert all(r["sender"] and not r["sender"].startswith("load-") for r in logged)
+
+
+def test_a_question_during_the_handoff_ends_it_and_is_answered(assistant):
+    sender = new_sender()
+    _, meta = say(assistant, "找人", sender)
+    assert meta["outcome"] == "handoff"
+    _, meta = say(assistant, "先不说这个了，宅基地到底归集体还是归个人", sender)
+    assert meta["outcome"] == "answered" and meta["answer_id"] == "HS01"
+    _, meta = say(assistant, "你好", sender)
+    assert meta["intent"] == "greet", "the hand-off form is no longer waiting for a village"

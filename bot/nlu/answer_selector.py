@@ -120,7 +120,7 @@ class KnowledgeAnswerSelector(GraphComponent, IntentClassifier):
         with_text = [m for m in messages if m.get(TEXT)]
         if not with_text:
             return messages
-        rankings = self.model.rank(sentence_counts(with_text, len(self.model.idf)))
+        rankings = self.model.rank(sentence_counts(with_text, len(self.model.idf), cache=True))
         for message, ranked in zip(with_text, rankings, strict=True):
             ranked = ranked[: int(self._config["ranking_length"])]
             ranking = [

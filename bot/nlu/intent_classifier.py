@@ -90,7 +90,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         with_text = [m for m in messages if m.get("text")]
         if not with_text:
             return messages
-        rankings = self.model.rank(sentence_counts(with_text, len(self.model.idf)))
+        rankings = self.model.rank(sentence_counts(with_text, len(self.model.idf), cache=True))
         for message, ranked in zip(with_text, rankings, strict=True):
             ranking = [{INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: p} for n, p in ranked]
             ranking = ranking[: int(self._config["ranking_length"])]

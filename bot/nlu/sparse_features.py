@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import scipy.sparse
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+# Combining the featurizers' matrices is costly; both classifiers need it, so it is kept on
+# the message (not part of the parse output).
+_CACHE_KEY = "_sentence_counts"
 
-def sentence_counts(messages: list[Message], width: int | None = None) -> scipy.sparse.csr_matrix:
+
+def _sentence_row(message: Message, cache: bool) -> scipy.sparse.csr_matrix | None:
+    cached = message.get(_CACHE_KEY) if cache else None
+    if cached is None:
+        # The sentence features only, side by side in pipeline order (as Rasa combines them);
+        # get_sparse_features() would also combine the much larger sequence features.
+        blocks = [
+            f.features
+            for f in message.features
+            if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE
+        ]
+        cached = scipy.sparse.hstack(blocks, format="csr") if blocks else False
+        if cache:
+            message.set(_CACHE_KEY, cached)
+    return cached if cached is not False else None
+
+
+def sentence_counts(
+    messages: list[Message], width: int | None = None, cache: bool = False
+) -> scipy.sparse.csr_matrix:
     """One row per message: the combined sentence features of its text.
 
     A message without features (e.g. empty text) gets an empty row of ``width`` columns.
+    ``cache`` keeps the row on the message, for messages parsed at run time (never training
+    examples, whose data Rasa fingerprints).
     """
-    rows = []
-    for message in messages:
-        sentence = message.get_sparse_features(TEXT)[1]
-        rows.append(scipy.sparse.csr_matrix(sentence.features) if sentence is not None else None)
+    rows = [_sentence_row(message, cache) for message in messages]
     width = width or next((r.shape[1] for r in rows if r is not None), 0)
     return scipy.sparse.vstack(
         [r if r is not None else scipy.sparse.csr_matrix((1, width)) for r in rows]

@@ -2,116 +2,56 @@
 
 Why an event broker: Rasa streams every tracker event of every channel to it (the way Rasa X
 consumed conversations), so logging needs no change to channels or actions and sees messages
-that no action handled. ``publish`` only puts the event on a queue; one writer thread owns the
-SQLite connection, so a slow disk or a logging error never delays or breaks a reply, and
-events of a conversation are applied in order.
+that no action handled. ``publish`` only puts the event on a queue; a writer process
+(``bot.querylog.writer``) owns the SQLite connection, so a slow disk or a logging error never
+delays or breaks a reply, the Rasa server's CPU stays for replies, and the events of a
+conversation are applied in order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import multiprocessing
+import os
 import queue
-import threading
+import time
+import uuid
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import paths, pii
-from bot.decide import candidates
-from bot.querylog.store import QueryLog, load_salt
-from bot.reply_meta import is_reply_meta
+from bot import paths
+from bot.querylog.writer import FLUSH_TOKEN, STOP_TOKEN, run_writer
 
 logger = logging.getLogger(__name__)
 
-_STOP = object()
 MAX_QUEUE = 100_000
 
 
-class QueryLogWriter:
-    """Turns tracker events into query-log rows (runs in the writer thread; no Rasa imports)."""
-
-    def __init__(self, log: QueryLog, salt: bytes):
-        self.log = log
-        self.salt = salt
-        self.pending: dict[str, tuple[int, float]] = {}  # sender -> (row id, user timestamp)
-        self.roles: dict[str, str] = {}
-
-    def handle(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "user":
-            self._user(event)
-        elif kind == "bot":
-            self._bot(event)
-        elif kind == "slot":
-            self._slot(event)
-
-    def _sender(self, event: dict[str, Any]) -> str:
-        return pii.hash_sender(str(event.get("sender_id") or ""), self.salt)
-
-    def _user(self, event: dict[str, Any]) -> None:
-        sender = self._sender(event)
-        parse = event.get("parse_data") or {}
-        intent = parse.get("intent") or {}
-        metadata = event.get("metadata") or {}
-        role = metadata.get("role") if metadata.get("role") in ("villager", "understander") else None
-        guesses = [{"id": c.entry_id, "confidence": round(c.confidence, 4)} for c in candidates(parse)[:3]]
-        row_id = self.log.insert_message(
-            {
-                "channel": event.get("input_channel") or "unknown",
-                "sender": sender,
-                "role": role or self.roles.get(sender, "villager"),
-                "text": event.get("text") or "",
-                "intent": intent.get("name"),
-                "intent_confidence": intent.get("confidence"),
-                "guesses": json.dumps(guesses),
-                "model_id": metadata.get("model_id"),
-                "message_id": event.get("message_id"),
-            }
-        )
-        self.pending[sender] = (row_id, float(event.get("timestamp") or 0.0))
-
-    def _bot(self, event: dict[str, Any]) -> None:
-        custom = (event.get("data") or {}).get("custom")
-        if not is_reply_meta(custom):
-            return
-        sender = self._sender(event)
-        pending = self.pending.pop(sender, None)
-        if pending is None:
-            return
-        row_id, user_ts = pending
-        elapsed = (float(event.get("timestamp") or 0.0) - user_ts) * 1000 if user_ts else None
-        self.log.update_message(
-            row_id,
-            answer_id=custom["answer_id"],
-            answer_confidence=custom["confidence"],
-            outcome=custom["outcome"],
-            response_ms=round(elapsed, 1) if elapsed is not None else None,
-        )
-        if custom["intent"] == "choose_option" and custom["outcome"] == "answered" and custom["answer_id"]:
-            self.log.mark_picked(sender, row_id, custom["answer_id"])
-
-    def _slot(self, event: dict[str, Any]) -> None:
-        name, value = event.get("name"), event.get("value")
-        sender = self._sender(event)
-        if name == "role" and value in ("villager", "understander"):
-            self.roles[sender] = value
-        elif name == "feedback" and isinstance(value, dict) and value.get("value"):
-            self.log.record_feedback(sender, value.get("answer_id"), value["value"])
-
-
 class QueryLogBroker(EventBroker):
-    """Event broker writing to the SQLite query log from a background thread."""
+    """Event broker handing events to a writer process (the Rasa server keeps its CPU)."""
 
     def __init__(self, db_path: str | None = None, salt: bytes | None = None):
         self.db_path = db_path or str(paths.query_log_db())
         self._salt = salt
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=MAX_QUEUE)
-        self._thread = threading.Thread(target=self._run, name="query-log-writer", daemon=True)
-        self._ready = threading.Event()
-        self._thread.start()
+        # spawn, not fork: the Rasa server holds TensorFlow and threads.
+        self._context = multiprocessing.get_context("spawn")
+        self._events = self._context.Queue(maxsize=MAX_QUEUE)
+        self._acks = self._context.Queue()
+        self._process = self._start()
+        self._checked = time.monotonic()
+
+    def _start(self) -> Any:
+        process = self._context.Process(
+            target=run_writer,
+            args=(self.db_path, self._salt, self._events, self._acks),
+            name="query-log-writer",
+            daemon=True,
+        )
+        process.start()
+        return process
 
     @classmethod
     async def from_endpoint_config(
@@ -120,49 +60,35 @@ class QueryLogBroker(EventBroker):
         event_loop: asyncio.AbstractEventLoop | None = None,
     ) -> QueryLogBroker:
         # QUERY_LOG_DB wins over endpoints.yml so tests and benchmarks can use their own file.
-        import os
-
         db = os.environ.get("QUERY_LOG_DB") or broker_config.kwargs.get("db")
         return cls(db_path=db)
 
     def publish(self, event: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now - self._checked > 1.0:  # is_alive() is a system call: not for every event
+            self._checked = now
+            if not self._process.is_alive():
+                logger.error("query log writer stopped (exit code %s); restarting it", self._process.exitcode)
+                self._process = self._start()
         try:
-            self._queue.put_nowait(event)
+            self._events.put_nowait(event)
         except queue.Full:
             logger.error("query log queue full; dropping a %s event", event.get("event"))
 
     def is_ready(self) -> bool:
-        return self._ready.is_set()
+        return self._process.is_alive()
 
     async def close(self) -> None:
-        self._queue.put(_STOP)
-        await asyncio.get_running_loop().run_in_executor(None, self._thread.join, 10)
+        self._events.put(STOP_TOKEN)
+        await asyncio.get_running_loop().run_in_executor(None, self._process.join, 10)
 
-    def flush(self, timeout: float = 10.0) -> None:
-        """Block until every event published so far is written (for tests)."""
-        done = threading.Event()
-        self._queue.put(done)
-        done.wait(timeout)
-
-    def _run(self) -> None:
-        writer = None
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every event published so far is written (for tests); False on timeout."""
+        token = uuid.uuid4().hex
+        self._events.put((FLUSH_TOKEN, token))
         try:
-            writer = QueryLogWriter(QueryLog(self.db_path), self._salt or load_salt())
-        except Exception:  # never take the server down: log and drop events
-            logger.exception("query log unavailable at %s; events will not be logged", self.db_path)
-        self._ready.set()
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                break
-            if isinstance(item, threading.Event):
-                item.set()
-                continue
-            if writer is None:
-                continue
-            try:
-                writer.handle(item)
-            except Exception:
-                logger.exception("could not log a %s event", item.get("event"))
-        if writer is not None:
-            writer.log.close()
+            while self._acks.get(timeout=timeout) != token:
+                pass
+        except queue.Empty:
+            return False
+        return True

@@ -63,6 +63,13 @@ HANDOFF_COLUMNS = {
 _segmenter_lock = threading.Lock()
 
 
+def _check_columns(row: dict[str, Any], allowed: dict[str, type]) -> None:
+    """Column names go into SQL text, so only known ones are accepted."""
+    unknown = set(row) - set(allowed)
+    if unknown:
+        raise ValueError(f"unknown columns: {sorted(unknown)}")
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -124,14 +131,21 @@ class QueryLog:
         row["text"] = pii.mask(row.get("text") or "")
         row["text_seg"] = segment(row["text"])
         row.setdefault("ts", now_iso())
-        unknown = set(row) - set(MESSAGE_COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown message columns: {sorted(unknown)}")
-        return self.db[MESSAGES].insert(row).last_pk
+        _check_columns(row, MESSAGE_COLUMNS)
+        columns = list(row)
+        sql = f"insert into {MESSAGES} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
+        with self.db.conn:  # plain SQL: this runs for every message
+            return self.db.conn.execute(sql, [row[c] for c in columns]).lastrowid
 
     def update_message(self, row_id: int, **fields: Any) -> None:
-        if fields:
-            self.db[MESSAGES].update(row_id, fields)
+        if not fields:
+            return
+        _check_columns(fields, MESSAGE_COLUMNS)
+        assignments = ", ".join(f"{column} = ?" for column in fields)
+        with self.db.conn:
+            self.db.conn.execute(
+                f"update {MESSAGES} set {assignments} where id = ?", [*fields.values(), row_id]
+            )
 
     def record_feedback(self, sender: str, answer_id: str | None, value: str) -> int | None:
         """Feedback on the sender's latest answer (of ``answer_id`` when given); returns its row."""
