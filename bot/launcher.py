@@ -29,6 +29,7 @@ TRAINING_INPUTS = (
     "bot/nlu",
     "bot/pinyin.py",
     "bot/entity_rules.py",
+    "bot/tfidf_lr.py",
 )
 
 

@@ -62,6 +62,8 @@ def run_all(only: list[str] | None = None) -> int:
         return 2
     results: list[tuple[Step, str, float]] = []
     model_ok = True
+    # Test conversations go to a log of their own, never into the real query log.
+    env = base_env({"QUERY_LOG_DB": str(paths.var_dir() / "results" / "test-querylog.db")})
     for step in STEPS:
         if only and step.name not in only:
             continue
@@ -72,7 +74,7 @@ def run_all(only: list[str] | None = None) -> int:
         started = time.monotonic()
         status = "passed"
         for command in step.commands:
-            if subprocess.run(command, cwd=paths.ROOT, env=base_env()).returncode != 0:
+            if subprocess.run(command, cwd=paths.ROOT, env=env).returncode != 0:
                 status = "FAILED"
                 break
         if step.name == "train" and status != "passed":

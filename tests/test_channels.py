@@ -29,10 +29,14 @@ def test_other_channels_drop_the_reply_metadata():
 
 
 @pytest.fixture(scope="module")
-def rest_app(assistant, tmp_path_factory):
-    """Rasa's Sanic app with the REST channel and the trained model, using the test action server."""
-    import os
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
 
+
+@pytest.fixture(scope="module")
+def rest_app(assistant, tmp_path_factory, monkeypatch_module):
+    """Rasa's Sanic app with the REST channel and the trained model, using the test action server."""
     from rasa.core.agent import load_agent
     from rasa.core.channels import channel
     from rasa.core.channels.rest import RestInput
@@ -41,8 +45,8 @@ def rest_app(assistant, tmp_path_factory):
 
     from bot.launcher import latest_model
 
-    os.environ["ACTION_SERVER_URL"] = f"http://localhost:{assistant.action_port}/webhook"
-    os.environ["QUERY_LOG_DB"] = str(tmp_path_factory.mktemp("channel") / "log.db")
+    monkeypatch_module.setenv("ACTION_SERVER_URL", f"http://localhost:{assistant.action_port}/webhook")
+    monkeypatch_module.setenv("QUERY_LOG_DB", str(tmp_path_factory.mktemp("channel") / "log.db"))
     endpoints = AvailableEndpoints.read_endpoints("endpoints.yml")
     agent = asyncio.run(load_agent(model_path=str(latest_model()), endpoints=endpoints))
     app = create_app(agent=agent)

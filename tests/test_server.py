@@ -64,7 +64,8 @@ def test_out_of_scope_declines_shows_topics_offers_a_person_and_is_logged(assist
         assistant.db_path, lambda r, h: any(x["text"] == "工地老板拖欠我半年工钱不给" for x in r)
     )
     row = next(x for x in rows if x["text"] == "工地老板拖欠我半年工钱不给")
-    assert row["outcome"] == "fallback" and row["channel"] == "rest"
+    assert row["outcome"] == "fallback" and row["channel"] == "rest" and row["model_id"]
+    assert row["response_ms"] is not None and row["intent"] == "out_of_scope"
     log = QueryLog(assistant.db_path)
     assert any(r["id"] == row["id"] for r in log.unanswered("工钱"))
 
