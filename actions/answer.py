@@ -36,8 +36,7 @@ def give_answer(
 def decline(dispatcher: CollectingDispatcher, tracker: Tracker, outcome: str) -> list[dict[str, Any]]:
     """Say honestly we cannot answer, show the topic menu, offer a person."""
     menu, options = topic_menu(knowledge())
-    dispatcher.utter_message(response="utter_out_of_scope")
-    dispatcher.utter_message(text=menu)
+    dispatcher.utter_message(response="utter_out_of_scope", menu=menu)
     send_meta(dispatcher, tracker, outcome)
     return [SlotSet("pending_options", options)]
 
@@ -45,9 +44,7 @@ def decline(dispatcher: CollectingDispatcher, tracker: Tracker, outcome: str) ->
 def suggest(
     dispatcher: CollectingDispatcher, tracker: Tracker, options: list[str], confidence: float
 ) -> list[dict[str, Any]]:
-    dispatcher.utter_message(response="utter_suggest")
-    dispatcher.utter_message(text=suggestion_list(knowledge(), options))
-    dispatcher.utter_message(response="utter_suggest_hint")
+    dispatcher.utter_message(response="utter_suggest", options=suggestion_list(knowledge(), options))
     send_meta(dispatcher, tracker, "suggested", None, confidence)
     return [SlotSet("pending_options", options)]
 

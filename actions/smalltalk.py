@@ -25,18 +25,19 @@ class ActionSmalltalk(Action):
 
     async def run(self, dispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
         intent, _ = latest_intent(tracker)
-        dispatcher.utter_message(response=RESPONSES.get(intent or "", "utter_greet"))
         events: list[dict[str, Any]] = []
         if intent == "capabilities":
             menu, options = topic_menu(knowledge())
-            dispatcher.utter_message(text=menu)
+            dispatcher.utter_message(response="utter_capabilities", menu=menu)
             events.append(SlotSet("pending_options", options))
+        else:
+            dispatcher.utter_message(response=RESPONSES.get(intent or "", "utter_greet"))
         send_meta(dispatcher, tracker, "smalltalk")
         return events
 
 
 class ActionSetRole(Action):
-    """ "我是法律明白人" switches to the scripted replies; "我是村民" switches back."""
+    """Saying "我是法律明白人" switches to the scripted replies; "我是村民" switches back."""
 
     def name(self) -> str:
         return "action_set_role"
