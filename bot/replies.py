@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.knowledge.legal import LegalCorpus
 from bot.knowledge.loader import TOPIC_LABELS, KnowledgeBase
-from bot.knowledge.schema import Entry
+from bot.knowledge.schema import VILLAGER_STEPS_MAX, Entry
 
 VILLAGER = "villager"
 UNDERSTANDER = "understander"
@@ -31,7 +31,8 @@ def basis_line(entry: Entry) -> str:
 
 def villager_answer(entry: Entry) -> str:
     """Short answer, next steps and a one-line legal basis."""
-    parts = [entry.answer, "怎么办：\n" + "\n".join(f"· {step}" for step in entry.next_steps)]
+    steps = entry.next_steps[:VILLAGER_STEPS_MAX]
+    parts = [entry.answer, "怎么办：\n" + "\n".join(f"· {step}" for step in steps)]
     basis = basis_line(entry)
     if basis:
         parts.append(basis)

@@ -1,3 +1,4 @@
+from bot.knowledge.schema import VILLAGER_STEPS_MAX
 from bot.replies import (
     BASIS_LINE_MAX,
     basis_line,
@@ -15,9 +16,15 @@ def test_villager_reply_is_answer_steps_and_one_line_basis(kb):
     entry = kb.entries["HS01"]
     text = villager_answer(entry)
     assert text.startswith(entry.answer)
-    assert all(step in text for step in entry.next_steps)
+    assert all(step in text for step in entry.next_steps[:VILLAGER_STEPS_MAX])
     assert "依据：《民法典》第362条" in text
     assert "宅基地使用权人依法对集体所有的土地" not in text  # no article text for villagers
+
+
+def test_villager_reply_keeps_only_the_first_steps(kb):
+    entry = kb.entries["HS04"]
+    assert len(entry.next_steps) > VILLAGER_STEPS_MAX
+    assert entry.next_steps[-1] not in villager_answer(entry)
 
 
 def test_basis_line_is_short(kb):

@@ -15,7 +15,7 @@ import yaml
 from bot import paths
 from bot.knowledge import legal
 from bot.knowledge.loader import KnowledgeBase, Problem, load
-from bot.knowledge.schema import QUESTION_STYLES, Entry
+from bot.knowledge.schema import QUESTION_STYLES, VILLAGER_STEPS_MAX, Entry
 
 # legal/README.md: this secondary file is to be used only to know which local rules exist.
 UNCITABLE_SECONDARY = {"neimenggu-caoyuan-difang-fagui.md"}
@@ -89,11 +89,16 @@ def _check_coverage(entry: Entry, file: str, coverage: Coverage) -> list[Problem
                 f"coverage.yml has {len(spec['points'])} points, the entry maps {len(entry.points)}",
             )
         )
-    said = entry.answer + "\n" + "\n".join(entry.next_steps)
+    # A point must reach villagers too: the answer or the next steps their reply shows.
+    said = entry.answer + "\n" + "\n".join(entry.next_steps[:VILLAGER_STEPS_MAX])
     for i, sentence in enumerate(entry.points):
         if sentence not in said:
             problems.append(
-                Problem(file, f"points.{i}", f"not found in the answer or next steps: {sentence}")
+                Problem(
+                    file,
+                    f"points.{i}",
+                    f"not found in the answer or the first {VILLAGER_STEPS_MAX} next steps: {sentence}",
+                )
             )
     cited = {(c.law, c.article) for c in entry.statute_citations}
     policies = " ".join(c.policy or "" for c in entry.citations)

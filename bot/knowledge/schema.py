@@ -10,6 +10,8 @@ from pydantic import BaseModel, Extra, Field, root_validator, validator
 TOPICS = ("homestead", "grassland", "elder_fraud", "service")
 QUESTION_STYLES = ("plain", "dialect", "typo", "speech", "keywords", "story")
 MIN_QUESTIONS = 12
+# Villagers' replies show the first next steps only (the most important come first).
+VILLAGER_STEPS_MAX = 3
 # "At most ~300 characters, readable aloud": counted without whitespace.
 MAX_ANSWER_CHARS = 300
 ID_PATTERN = re.compile(r"^(HS|GL|EF|SV)[0-9]{2}$")
