@@ -9,9 +9,14 @@ cannot answer.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
+from bot.text import without_fillers
+
 KNOWLEDGE_INTENTS = ("ask_homestead", "ask_grassland", "ask_elder_fraud", "ask_service")
+# A bare topic word ("草场", "宅基地") names a topic, not a question: offer its questions instead.
+MIN_QUESTION_CHARS = 4
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -55,6 +60,11 @@ class Decision:
     options: list[str] = field(default_factory=list)
 
 
+def han_chars(text: str) -> int:
+    """Chinese characters in ``text``, fillers (嗯, 那个 …) not counted."""
+    return len(re.findall(r"[\u4e00-\u9fff]", without_fillers(text)))
+
+
 def candidates(parse_data: dict) -> list[Candidate]:
     """Knowledge entries ranked by the response selector (best first)."""
     selector = (parse_data.get("response_selector") or {}).get("default") or {}
@@ -86,7 +96,8 @@ def decide(parse_data: dict, thresholds: Thresholds | None = None) -> Decision:
     top = ranked[0]
     runner_up = ranked[1].confidence if len(ranked) > 1 else 0.0
     confident = (
-        intent.get("name") in KNOWLEDGE_INTENTS
+        han_chars(parse_data.get("text") or "") >= MIN_QUESTION_CHARS
+        and intent.get("name") in KNOWLEDGE_INTENTS
         and topic_confidence >= t.intent
         and top.confidence >= t.answer
         and top.confidence - runner_up >= t.margin

@@ -1,8 +1,9 @@
 from bot.decide import Thresholds, candidates, decide, topic_intent
 
 
-def parse(intent, intent_conf, answers, ranking=None):
+def parse(intent, intent_conf, answers, ranking=None, text="宅基地到底归谁所有"):
     return {
+        "text": text,
         "intent": {"name": intent, "confidence": intent_conf},
         "intent_ranking": ranking or [{"name": intent, "confidence": intent_conf}],
         "response_selector": {
@@ -51,3 +52,12 @@ def test_low_intent_confidence_can_still_suggest():
 def test_thresholds_from_environment(monkeypatch):
     monkeypatch.setenv("ANSWER_THRESHOLD_ANSWER", "0.9")
     assert Thresholds.from_env().answer == 0.9
+
+
+def test_a_bare_topic_word_gets_suggestions_not_an_answer():
+    data = parse("ask_grassland", 0.99, [("GL05", 0.8), ("GL01", 0.1)], text="草场")
+    assert decide(data).outcome == "suggested"
+    assert (
+        decide(parse("ask_grassland", 0.99, [("GL05", 0.8), ("GL01", 0.1)], text="嗯 草场边界")).outcome
+        == "answered"
+    )
