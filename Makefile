@@ -2,7 +2,10 @@
 # `make run` and `make test` set up a fresh machine on their own.
 
 SHELL := /bin/bash
-PYTHON ?= python3
+# Python 3.10: python3 when .python-version (pyenv) selects it, else any 3.10 pyenv has installed.
+PYTHON ?= $(shell for p in python3 python3.10 $$HOME/.pyenv/versions/3.10.*/bin/python3; do \
+	  $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo $$p; break; }; \
+	done)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -24,9 +27,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' || \
-		{ echo "Python 3.10 is needed (Rasa 3.6 does not run on 3.11); found $$($(PYTHON) --version)."; \
-		  echo "With pyenv, .python-version selects 3.10.13: pyenv install 3.10.13"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "Python 3.10 is needed (Rasa 3.6 does not run on 3.11)."; \
+		echo "With pyenv: pyenv install 3.10.13 (.python-version selects it)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
