@@ -153,3 +153,9 @@ def test_loader_collects_yaml_errors(tmp_path):
     kb = load(tmp_path)
     assert len(kb) == 0
     assert kb.problems and "cannot read YAML" in kb.problems[0].message
+
+
+def test_check_reports_a_dev_question_in_another_field(entry_file):
+    dev = next(t for t in load_dev_texts() if len(normalise_for_copy(t)) >= 10)
+    problems = _break(entry_file, "HS01", lambda d: d.update(title="标题：" + dev))
+    assert any("HS01.yml: title: contains message" in p for p in problems)

@@ -157,6 +157,20 @@ def _check_questions(entry: Entry, file: str, dev_texts: list[str]) -> list[Prob
     return problems
 
 
+def _check_dev_texts_elsewhere(entry: Entry, file: str, dev_texts: list[str]) -> list[Problem]:
+    """No dev question may appear in the other texts of an entry either (title, answer …)."""
+    fields = {"title": entry.title, "answer": entry.answer, "script": entry.script}
+    fields.update({f"next_steps.{i}": step for i, step in enumerate(entry.next_steps)})
+    problems = []
+    for path, text in fields.items():
+        body = normalise_for_copy(text)
+        for n, dev in enumerate(dev_texts, 1):
+            copied = normalise_for_copy(dev)
+            if len(copied) >= COPY_MIN_CONTAINED and copied in body:
+                problems.append(Problem(file, path, f"contains message {n} of dev-questions.yml"))
+    return problems
+
+
 def _check_shared_questions(kb: KnowledgeBase) -> list[Problem]:
     """The same training question in two entries teaches the model nothing but confusion."""
     seen: dict[str, str] = {}
@@ -189,6 +203,7 @@ def check(
         problems += _check_coverage(entry, file, coverage)
         problems += _check_citations(entry, file, corpus)
         problems += _check_questions(entry, file, dev_texts)
+        problems += _check_dev_texts_elsewhere(entry, file, dev_texts)
     problems += _check_shared_questions(kb)
     return kb, problems
 
