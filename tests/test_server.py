@@ -170,7 +170,6 @@ def test_suggestions_accept_a_number(assistant):
 
 
 def test_no_row_is_lost_with_200_concurrent_messages(assistant):
-    before, _ = wait_for_rows(assistant.db_path, lambda r, h: True)
     texts = [f"宅基地的问题 第{i}条" for i in range(200)]
 
     def send(i):
@@ -179,9 +178,16 @@ def test_no_row_is_lost_with_200_concurrent_messages(assistant):
     with ThreadPoolExecutor(max_workers=20) as pool:
         metas = list(pool.map(send, range(200)))
     assert all(m is not None for m in metas)
-    rows, _ = wait_for_rows(assistant.db_path, lambda r, h: len(r) >= len(before) + 200, timeout=30)
-    logged = [r for r in rows if r["text"] in set(texts)]
-    assert len(logged) == 200
+    wanted = set(texts)
+
+    def all_logged(rows, handoffs):
+        done = [r for r in rows if r["text"] in wanted]
+        return len(done) >= len(wanted) and all(r["outcome"] for r in done)
+
+    rows, _ = wait_for_rows(assistant.db_path, all_logged, timeout=30)
+    logged = [r for r in rows if r["text"] in wanted]
+    missing = set(texts) - {r["text"] for r in logged}
+    assert len(logged) == 200, f"not logged: {sorted(missing)}"
     assert all(r["outcome"] for r in logged)
     assert all(r["sender"] and not r["sender"].startswith("load-") for r in logged)
 
