@@ -58,10 +58,6 @@ class KnowledgeBase:
     def get(self, entry_id: str) -> Entry | None:
         return self.entries.get(entry_id)
 
-    def by_response_key(self, key: str) -> Entry | None:
-        """Entry for a retrieval response key such as ``ask_homestead/HS01``."""
-        return self.entries.get(key.rsplit("/", 1)[-1])
-
 
 def response_key(entry: Entry) -> str:
     """The retrieval intent key of an entry, e.g. ``ask_homestead/HS01``."""

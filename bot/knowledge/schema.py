@@ -149,7 +149,3 @@ class Entry(_Strict):
     @property
     def statute_citations(self) -> list[Citation]:
         return [c for c in self.citations if c.law]
-
-    def basis_line(self) -> str:
-        """One-line legal basis for villagers: law and article, no text."""
-        return "；".join(c.label for c in self.citations)
