@@ -59,10 +59,10 @@ def understander_answer(entry: Entry, corpus: LegalCorpus) -> str:
         f"【问题】{entry.title}",
         f"【简明回答】{entry.answer}",
         "【法律依据】\n" + _citation_block(entry, corpus),
-        f"【朗读稿】{entry.script}",
+        f"【朗读稿】{entry.script.explain}",
+        f"【问一句】{entry.script.ask_back}" + (f"\n{entry.script.then}" if entry.script.then else ""),
+        "【要带的材料】" + "、".join(entry.documents),
     ]
-    if entry.documents:
-        sections.append("【要带的材料】" + "、".join(entry.documents))
     sections.append("【下一步】\n" + "\n".join(f"· {step}" for step in entry.next_steps))
     sections.append("【去哪办】" + "、".join(entry.where_to_go))
     return "\n\n".join(sections)

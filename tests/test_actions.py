@@ -88,7 +88,9 @@ def test_understander_role_gets_the_script(kb):
         tracker("宅基地归谁", answers=[("HS01", 0.9)], metadata={"role": "understander"}),
     ):
         messages, meta, _ = run(ActionAnswerQuestion(), track)
-        assert "【朗读稿】" in texts(messages) and kb.entries["HS01"].script in texts(messages)
+        script = kb.entries["HS01"].script
+        assert "【朗读稿】" in texts(messages) and script.explain in texts(messages)
+        assert f"【问一句】{script.ask_back}" in texts(messages)
 
 
 def test_unsure_question_offers_numbered_candidates(kb):

@@ -7,48 +7,52 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge.check import check, is_copy, load_dev_texts, normalise_for_copy
+from bot.knowledge.check import Coverage, check, is_copy, load_dev_texts, normalise_for_copy
 from bot.knowledge.loader import load, response_key
-from bot.knowledge.schema import MAX_ANSWER_CHARS, MIN_QUESTIONS, QUESTION_STYLES, visible_length
+from bot.knowledge.schema import (
+    MAX_ANSWER_CHARS,
+    MAX_SCRIPT_CHARS,
+    MIN_QUESTIONS,
+    QUESTION_STYLES,
+    VILLAGER_STEPS_MAX,
+    visible_length,
+)
 
-FIRST_ENTRIES = [
-    "HS01",
-    "HS02",
-    "HS03",
-    "HS04",
-    "HS08",
-    "GL01",
-    "GL02",
-    "GL04",
-    "GL05",
-    "EF01",
-    "EF04",
-    "EF07",
-    "EF11",
-    "SV01",
-    "SV02",
-    "SV04",
-]
+COVERAGE = Coverage.load()
+ALL_IDS = list(COVERAGE.entries)
+POINTS = [(i, n) for i, spec in COVERAGE.entries.items() for n in range(len(spec["points"]))]
 
 
 def test_the_real_knowledge_base_passes_the_check():
     kb, problems = check()
     assert problems == [], "\n".join(map(str, problems))
-    assert len(kb) >= len(FIRST_ENTRIES)
+    assert len(kb) == len(ALL_IDS) == 49
 
 
-def test_first_sixteen_entries_are_written(kb):
-    assert set(FIRST_ENTRIES) <= set(kb.entries)
+def test_every_coverage_entry_is_written(kb):
+    assert sorted(set(ALL_IDS) - set(kb.entries)) == []
 
 
-@pytest.mark.parametrize("entry_id", FIRST_ENTRIES)
+@pytest.mark.parametrize(("entry_id", "n"), POINTS, ids=[f"{i}-point{n + 1}" for i, n in POINTS])
+def test_every_coverage_point_is_made(kb, entry_id, n):
+    """The hand-written mapping: coverage point n → the sentence of the reply that makes it."""
+    entry = kb.entries[entry_id]
+    point = COVERAGE.entries[entry_id]["points"][n]
+    assert len(entry.points) == len(COVERAGE.entries[entry_id]["points"])
+    sentence = entry.points[n]
+    said = entry.answer + "".join(entry.next_steps[:VILLAGER_STEPS_MAX])
+    assert sentence in said, f"{entry_id} point {n + 1} ({point}) is not made: {sentence!r} not in the reply"
+
+
+@pytest.mark.parametrize("entry_id", ALL_IDS)
 def test_entry_is_complete(kb, entry_id):
     entry = kb.entries[entry_id]
     assert len(entry.questions.all()) >= MIN_QUESTIONS
     for style in QUESTION_STYLES:
         assert getattr(entry.questions, style), f"{entry_id} has no {style} question"
     assert visible_length(entry.answer) <= MAX_ANSWER_CHARS
-    assert entry.next_steps and entry.where_to_go and entry.script
+    assert entry.next_steps and entry.where_to_go and entry.documents
+    assert entry.script.explain and entry.script.ask_back.endswith("？")
     assert entry.review.valid_as_of.isoformat() == "2025-04-19"
     assert response_key(entry).endswith("/" + entry_id)
 
@@ -75,7 +79,29 @@ def test_check_reports_too_few_questions(entry_file):
         for style in QUESTION_STYLES:
             d["questions"][style] = d["questions"][style][:1]
 
-    assert any("questions: at least 12 questions" in p for p in _break(entry_file, "HS01", keep_one_each))
+    problems = _break(entry_file, "HS01", keep_one_each)
+    assert any(f"questions: at least {MIN_QUESTIONS} questions" in p for p in problems)
+
+
+def test_check_reports_a_missing_coverage_id(entry_file):
+    (entry_file / "entries" / "HS02.yml").unlink()
+    _, problems = check(knowledge_dir=entry_file)
+    assert "knowledge/entries/HS02.yml: id: coverage id HS02 has no entry" in [str(p) for p in problems]
+
+
+def test_check_reports_a_script_asking_two_questions(entry_file):
+    problems = _break(entry_file, "HS01", lambda d: d["script"].update(ask_back="有证吗？有合同吗？"))
+    assert any("script.ask_back: ask_back is exactly one question" in p for p in problems)
+
+
+def test_check_reports_a_script_longer_than_two_minutes(entry_file):
+    problems = _break(entry_file, "HS01", lambda d: d["script"].update(explain="老人家，" * 200))
+    assert any(f"at most {MAX_SCRIPT_CHARS}" in p for p in problems)
+
+
+def test_check_reports_an_entry_with_nothing_to_bring(entry_file):
+    problems = _break(entry_file, "HS01", lambda d: d.update(documents=[]))
+    assert any("HS01.yml: documents:" in p for p in problems)
 
 
 def test_check_reports_an_unknown_id(entry_file):

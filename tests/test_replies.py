@@ -36,10 +36,17 @@ def test_basis_line_is_short(kb):
 def test_understander_reply_has_every_section_and_the_article_text(kb, corpus):
     entry = kb.entries["HS01"]
     text = understander_answer(entry, corpus)
-    for section in ("【简明回答】", "【法律依据】", "【朗读稿】", "【要带的材料】", "【去哪办】"):
+    for section in (
+        "【简明回答】",
+        "【法律依据】",
+        "【朗读稿】",
+        "【问一句】",
+        "【要带的材料】",
+        "【去哪办】",
+    ):
         assert section in text
     assert entry.citations[0].quote in text
-    assert entry.script in text
+    assert entry.script.explain in text and entry.script.ask_back in text and entry.script.then in text
 
 
 def test_emergency_reply_starts_with_ef07_and_repeats_the_amount(kb):

@@ -159,7 +159,7 @@ def _check_questions(entry: Entry, file: str, dev_texts: list[str]) -> list[Prob
 
 def _check_dev_texts_elsewhere(entry: Entry, file: str, dev_texts: list[str]) -> list[Problem]:
     """No dev question may appear in the other texts of an entry either (title, answer …)."""
-    fields = {"title": entry.title, "answer": entry.answer, "script": entry.script}
+    fields = {"title": entry.title, "answer": entry.answer, "script": entry.script.text}
     fields.update({f"next_steps.{i}": step for i, step in enumerate(entry.next_steps)})
     problems = []
     for path, text in fields.items():
@@ -205,6 +205,11 @@ def check(
         problems += _check_questions(entry, file, dev_texts)
         problems += _check_dev_texts_elsewhere(entry, file, dev_texts)
     problems += _check_shared_questions(kb)
+    broken = {p.file for p in kb.problems}
+    for missing in missing_ids(kb, coverage):
+        file = f"knowledge/entries/{missing}.yml"
+        if file not in broken:
+            problems.append(Problem(file, "id", f"coverage id {missing} has no entry"))
     return kb, problems
 
 

@@ -9,11 +9,15 @@ from pydantic import BaseModel, Extra, Field, root_validator, validator
 
 TOPICS = ("homestead", "grassland", "elder_fraud", "service")
 QUESTION_STYLES = ("plain", "dialect", "typo", "speech", "keywords", "story")
-MIN_QUESTIONS = 12
+MIN_QUESTIONS = 15
 # Villagers' replies show the first next steps only (the most important come first).
 VILLAGER_STEPS_MAX = 3
 # "At most ~300 characters, readable aloud": counted without whitespace.
 MAX_ANSWER_CHARS = 300
+# The read-aloud script is explained in about two minutes; elderly listeners need a slow
+# pace (about 240 characters a minute).
+MAX_SCRIPT_CHARS = 480
+MAX_ASK_BACK_CHARS = 60
 ID_PATTERN = re.compile(r"^(HS|GL|EF|SV)[0-9]{2}$")
 
 
@@ -92,6 +96,40 @@ class Citation(_Strict):
         return f"《{self.law}》{self.article}"
 
 
+class Script(_Strict):
+    """The read-aloud script for legal understanders."""
+
+    explain: str  # how to explain it to an elderly herder in about two minutes
+    ask_back: str  # the one question that narrows the case
+    then: str = ""  # what to do with the answer, and what to bring
+
+    @validator("*")
+    def _unfold(cls, value: str) -> str:
+        return unfold(value)
+
+    @validator("ask_back")
+    def _one_question(cls, value: str) -> str:
+        if not value.endswith("？") or value.count("？") != 1:
+            raise ValueError("ask_back is exactly one question ending with ？")
+        if visible_length(value) > MAX_ASK_BACK_CHARS:
+            raise ValueError(f"ask_back has {visible_length(value)} characters, at most {MAX_ASK_BACK_CHARS}")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _two_minutes(cls, values: dict) -> dict:
+        length = visible_length(values["explain"] + values["ask_back"] + values.get("then", ""))
+        if length > MAX_SCRIPT_CHARS:
+            raise ValueError(
+                f"script has {length} characters (over two minutes aloud), at most {MAX_SCRIPT_CHARS}"
+            )
+        return values
+
+    @property
+    def text(self) -> str:
+        """The whole script as one text."""
+        return "".join(part for part in (self.explain, self.ask_back, self.then) if part)
+
+
 class Review(_Strict):
     reviewed_on: dt.date
     valid_as_of: dt.date
@@ -110,8 +148,9 @@ class Entry(_Strict):
     next_steps: list[str] = Field(..., min_items=1)
     where_to_go: list[str] = Field(..., min_items=1)
     citations: list[Citation] = Field(..., min_items=1)
-    script: str
-    documents: list[str] = Field(default_factory=list)
+    script: Script
+    # What to bring (shown to understanders after the script).
+    documents: list[str] = Field(..., min_items=1)
     review: Review
 
     @validator("id")
@@ -132,7 +171,7 @@ class Entry(_Strict):
             raise ValueError(f"at least {MIN_QUESTIONS} questions, got {len(value.all())}")
         return value
 
-    @validator("answer", "script", "title")
+    @validator("answer", "title")
     def _unfold(cls, value: str) -> str:
         return unfold(value)
 
