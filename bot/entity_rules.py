@@ -18,6 +18,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from bot.places import place_aliases
+
 _NUM = "[0-9０-９零〇一二两三四五六七八九十百千万亿几]"
 _AMOUNT = re.compile(
     rf"{_NUM}+(?:\.[0-9]+)?(?:多|来|余)?(?:万|千|百)?(?:多|来|余)?"
@@ -43,19 +45,6 @@ _NAME_STOP = set("我你他她它们是在住到去从回给跟和与的了吧�
     "我们", "咱们", "俺们", "你们", "他们", "这个", "那个", "本地", "老家", "附近", "旁边", "隔壁",
     "住在", "来自", "家在", "就是", "还是", "我家", "咱家", "俺家", "他家",
 }  # fmt: skip
-_PLACE_SUFFIXES = ("苏木", "镇")
-
-
-def place_aliases(names: Iterable[str]) -> dict[str, str]:
-    """``{written form: full name}``: each name, and its short form without 镇 / 苏木."""
-    aliases: dict[str, str] = {}
-    for name in names:
-        aliases[name] = name
-        for suffix in _PLACE_SUFFIXES:
-            short = name[: -len(suffix)] if name.endswith(suffix) else ""
-            if len(short) >= 2:
-                aliases.setdefault(short, name)
-    return aliases
 
 
 @Language.factory("village_names", default_config={})

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot import paths
 from bot.knowledge.loader import TOPIC_INTENTS, KnowledgeBase, load, load_lexicon, response_key
+from bot.places import place_aliases
 
 HEADER = "# Generated from knowledge/ by `python -m bot kb build`. Do not edit by hand.\n"
 
@@ -50,6 +51,8 @@ def render_jieba_dict(lexicon: dict[str, list[str]]) -> str:
         if category in LEXICON_SKIP:
             continue
         tag = LEXICON_TAGS.get(category, "n")
+        if tag == "ns":  # places are also written without 镇 / 苏木 (海流图, 川井)
+            words = list(place_aliases(words))
         for word in words:
             if word not in seen:
                 seen.add(word)
