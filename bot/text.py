@@ -1,7 +1,10 @@
-"""Plain-text helpers for users' messages: width normalisation, fillers, gibberish."""
+"""Plain-text helpers for users' messages: simplified characters, width, emoji, fillers,
+gibberish.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -27,6 +30,38 @@ _FILLER_RE = re.compile("|".join(map(re.escape, sorted(FILLERS, key=len, reverse
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _LATIN_WORDS_OK = {"hi", "hello", "hey", "ok", "okay", "bye", "thanks", "thx"}
+
+
+# Filler words a voice transcript inserts; dropped as whole tokens only (额 of 金额 stays).
+FILLER_TOKENS = frozenset({*FILLERS, "嗯嗯", "啊啊", "呃呃", "那个那个", "就是就是", "这个这个"})
+# Emoji and pictographs (So), joiners and variation selectors (Cf, U+FE0F) and skin tones.
+_EMOJI_CATEGORIES = {"So", "Cf", "Co", "Cs"}
+_EMOJI_EXTRA = {"\ufe0e", "\ufe0f", "\u20e3"} | {chr(c) for c in range(0x1F3FB, 0x1F400)}
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # noqa: PLC0415 - loads its dictionaries; only when first needed
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified (OpenCC ``t2s``); simplified text is unchanged."""
+    return _t2s().convert(text)
+
+
+def strip_emoji(text: str) -> str:
+    """Drop emoji, pictographs and the invisible characters that glue them together."""
+    return "".join(
+        ch for ch in text if ch not in _EMOJI_EXTRA and unicodedata.category(ch) not in _EMOJI_CATEGORIES
+    )
+
+
+def clean(text: str) -> str:
+    """What the NLU reads: simplified characters, half-width, no emoji, single spaces."""
+    # NFKC first: it turns symbols such as ㎡ into letters before emoji are dropped.
+    return normalise(strip_emoji(unicodedata.normalize("NFKC", to_simplified(text))))
 
 
 def normalise(text: str) -> str:

@@ -188,3 +188,56 @@ def test_intent_override_component_rewrites_intent_and_ranking():
     assert msg.get("intent") == {"name": "emergency", "confidence": 1.0}
     assert [r["name"] for r in msg.get("intent_ranking")] == ["emergency", "ask_elder_fraud"]
     assert msg.get("intent_override") == "emergency_phrases"
+
+
+def test_text_cleaner_simplifies_and_strips_emoji_at_run_time_and_in_training():
+    from bot.nlu.text_cleaner import TextCleaner
+
+    cleaner = TextCleaner()
+    msg = Message(data={"text": "👍🏻宅基地被鄰居佔了，怎麼辦？"})
+    cleaner.process([msg])
+    assert msg.get("text") == "宅基地被邻居占了,怎么办?"
+    example = Message.build(text="草場承包期多少年", intent="ask_grassland")
+    annotated = Message.build(text="我是川井蘇木的😀", intent="inform")
+    annotated.set("entities", [{"entity": "place", "start": 2, "end": 6, "value": "川井蘇木"}])
+    cleaner.process_training_data(TrainingData([example, annotated]))
+    assert example.get("text") == "草场承包期多少年"
+    # Cleaning would move the annotated offsets (the emoji goes): the example stays as written.
+    assert annotated.get("text") == "我是川井蘇木的😀"
+
+
+def test_filler_filter_drops_whole_filler_tokens_only(tokenizer):
+    from bot.nlu.text_cleaner import FillerTokenFilter
+
+    voice = message("嗯那个就是说诈骗金额多少算犯罪啊", tokenizer)
+    only_fillers = message("嗯嗯", tokenizer)
+    FillerTokenFilter().process([voice, only_fillers])
+    words = [t.text for t in voice.get("text_tokens")]
+    assert words[:2] == ["诈骗", "金额"] and "嗯" not in words and "那个" not in words
+    # Fillers only: the tokens stay (the gibberish rule declines such a message).
+    assert "".join(t.text for t in only_fillers.get("text_tokens")) == "嗯嗯"
+
+
+def test_long_message_is_also_read_by_its_last_clauses(storage, context, featurized):
+    data, featurize = featurized
+    config = {**KnowledgeAnswerSelector.get_default_config()}
+    selector = KnowledgeAnswerSelector.create(config, storage, Resource("answers"), context)
+    selector.train(data)
+    story = "去年我家宅基地上的老房子翻修过一回，宅基地的事都弄清楚了，院子也收拾好了，现在就一件事想问：被诈骗了钱怎么止付"
+    whole = featurize(story)
+    selector.process([whole])
+    ranking = whole.get("response_selector")["default"]["ranking"]
+    assert ranking[0]["intent_response_key"] == "ask_elder_fraud/EF07"
+
+
+def test_answers_are_weighed_by_the_topic_classifier():
+    from bot.nlu.answer_selector import weigh_by_topic
+
+    keys = {"HS06": "ask_homestead/HS06", "GL09": "ask_grassland/GL09", "EF08": "ask_elder_fraud/EF08"}
+    ranked = [("HS06", 0.4), ("GL09", 0.35), ("EF08", 0.25)]
+    intents = [{"name": "ask_grassland", "confidence": 0.9}, {"name": "ask_homestead", "confidence": 0.1}]
+    weighed = weigh_by_topic(ranked, keys, intents)
+    assert [e for e, _ in weighed][:2] == ["GL09", "HS06"]
+    assert abs(sum(p for _, p in weighed) - 1) < 1e-9
+    assert weighed[2][1] < 0.01  # a topic the intent ranking leaves out is nearly ruled out
+    assert weigh_by_topic(ranked, keys, []) == ranked

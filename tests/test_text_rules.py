@@ -93,3 +93,23 @@ def test_emergency_phrases(text):
 )
 def test_not_emergency(text):
     assert not is_emergency(text)
+
+
+def test_clean_traditional_width_and_emoji():
+    from bot.text import clean, strip_emoji, to_simplified
+
+    assert to_simplified("草場承包權還保留嗎") == "草场承包权还保留吗"
+    assert to_simplified("宅基地归谁") == "宅基地归谁"
+    assert strip_emoji("👨‍👩‍👧宅基地❤️👍🏻") == "宅基地"
+    assert clean("ＷｉＦｉ　１２３㎡ 宅基地😂") == "WiFi 123m2 宅基地"
+    assert clean("数额较大") == "数额较大"
+
+
+def test_tail_of_a_long_message():
+    from bot.focus import tail_start
+
+    story = "我今年七十三了，老伴前几年走了，儿女都在外地打工，家里就我一个人，平时放几只羊。有些事情想不明白，我想问问：宅基地能不能给城里的儿子继承？"
+    assert story[tail_start(story) :] == "我想问问：宅基地能不能给城里的儿子继承？"
+    assert tail_start("宅基地能继承吗") is None
+    voice = "我今年七十三了老伴前几年走了儿女都在外地打工家里就我一个人平时放几只羊冬天也不出门想问问宅基地能不能继承"
+    assert len(voice) - tail_start(voice) == 20

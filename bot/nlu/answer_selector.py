@@ -2,8 +2,11 @@
 
 It learns from the retrieval-intent examples (``ask_homestead/HS01`` …) on the pipeline's
 features (``bot.tfidf_lr``) and writes its ranking where Rasa's ResponseSelector would
-(``response_selector.default``), so actions and tools read it the usual way; its confidence
-is the answer's own, independent of the intent's.
+(``response_selector.default``), so actions and tools read it the usual way.
+
+Its confidence is the answer's own, weighed by the topic classifier that ran before it:
+p(entry) ∝ p_answer(entry) · p_intent(topic of entry). With some fifty entries the answer
+model alone spreads its probability thin; the two models agreeing on the topic sharpens it.
 """
 
 from __future__ import annotations
@@ -19,11 +22,34 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
-from rasa.shared.nlu.constants import INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.tfidf_component import TfidfComponent
+
+# Weight of a topic the intent ranking leaves out (it is truncated to its best labels).
+UNRANKED_TOPIC = 1e-3
+
+
+def weigh_by_topic(
+    ranked: list[tuple[str, float]], keys: dict[str, str], intent_ranking: list[dict]
+) -> list[tuple[str, float]]:
+    """Entries re-ranked by p(entry) · p(topic), renormalised; unchanged without intents."""
+    topics = {i.get(INTENT_NAME_KEY): float(i.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for i in intent_ranking}
+    if not topics:
+        return ranked
+    weighed = [(e, p * topics.get(keys.get(e, "").split("/", 1)[0], UNRANKED_TOPIC)) for e, p in ranked]
+    total = sum(p for _, p in weighed)
+    if total <= 0:
+        return ranked
+    return sorted(((e, p / total) for e, p in weighed), key=lambda item: -item[1])
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -47,7 +73,9 @@ class KnowledgeAnswerSelector(TfidfComponent):
         keys = self.extra.get("keys", {})
         responses = self.extra.get("responses", {})
         retrieval_intents = sorted({k.split("/", 1)[0] for k in keys.values()})
-        for message, ranked in self.rankings(messages):
+        length = int(self._config["ranking_length"])
+        for message, ranked in self.rankings(messages, length=None):
+            ranked = weigh_by_topic(ranked, keys, message.get(INTENT_RANKING_KEY) or [])[:length]
             ranking = [
                 {"id": i, PREDICTED_CONFIDENCE_KEY: p, INTENT_RESPONSE_KEY: keys.get(e, e)}
                 for i, (e, p) in enumerate(ranked)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import scipy.sparse
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 # Combining the featurizers' matrices is costly; both classifiers need it, so it is kept on
@@ -41,3 +43,24 @@ def sentence_counts(
     return scipy.sparse.vstack(
         [r if r is not None else scipy.sparse.csr_matrix((1, width)) for r in rows]
     ).tocsr()
+
+
+def tail_counts(message: Message, start: int, width: int) -> scipy.sparse.csr_matrix | None:
+    """The features of the tokens from character ``start`` on, as one row (sum of the
+    featurizers' per-token sequence features), or None when they cannot be told apart.
+    """
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    blocks = [
+        f.features
+        for f in message.features
+        if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SEQUENCE
+    ]
+    if not tokens or not blocks or any(b.shape[0] != len(tokens) for b in blocks):
+        return None
+    rows = np.array([i for i, token in enumerate(tokens) if token.start >= start])
+    if len(rows) == 0 or len(rows) == len(tokens):
+        return None
+    sequence = scipy.sparse.hstack(blocks, format="csr")
+    if sequence.shape[1] != width:
+        return None
+    return scipy.sparse.csr_matrix(sequence[rows].sum(axis=0))

@@ -14,7 +14,8 @@ from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.sparse_features import sentence_counts
+from bot.focus import tail_start
+from bot.nlu.sparse_features import sentence_counts, tail_counts
 from bot.tfidf_lr import TfidfLogisticRegression
 
 logger = logging.getLogger(__name__)
@@ -86,11 +87,29 @@ class TfidfComponent(GraphComponent, IntentClassifier):
             return cls(config, model_storage, resource)
         return cls(config, model_storage, resource, model, extra)
 
-    def rankings(self, messages: list[Message]) -> list[tuple[Message, list[tuple[str, float]]]]:
-        """Messages with text, each with its labels ranked (at most ``ranking_length``)."""
+    def _with_tail(self, message: Message, ranked: list[tuple[str, float]], width: int):
+        """A long message counts twice: as a whole and by its last clauses, where people ask."""
+        start = tail_start(message.get(TEXT))
+        tail = tail_counts(message, start, width) if start else None
+        if tail is None or self.model is None:
+            return ranked
+        both = dict(ranked)
+        for label, p in self.model.rank(tail)[0]:
+            both[label] = (both.get(label, 0.0) + p) / 2
+        return sorted(both.items(), key=lambda item: -item[1])
+
+    def rankings(
+        self, messages: list[Message], length: int | None = -1
+    ) -> list[tuple[Message, list[tuple[str, float]]]]:
+        """Messages with text, each with its labels ranked (at most ``length``; -1: the
+        configured ``ranking_length``; None: all).
+        """
         with_text = [m for m in messages if m.get(TEXT)]
         if self.model is None or not with_text:
             return []
-        ranked = self.model.rank(sentence_counts(with_text, len(self.model.idf), cache=True))
-        length = int(self._config["ranking_length"])
+        width = len(self.model.idf)
+        ranked = self.model.rank(sentence_counts(with_text, width, cache=True))
+        ranked = [self._with_tail(m, r, width) for m, r in zip(with_text, ranked, strict=True)]
+        if length == -1:
+            length = int(self._config["ranking_length"])
         return [(m, r[:length]) for m, r in zip(with_text, ranked, strict=True)]
