@@ -18,7 +18,7 @@ export ACTION_PORT ?= 5055
 export ACTION_SERVER_URL ?= http://localhost:$(ACTION_PORT)/webhook
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test train kb-check kb-build validate lint format unit eval bench clean
+.PHONY: help install run test train kb-check kb-build validate lint format unit eval crossval bench clean
 
 help: ## list the targets
 	@echo "make run    install, train if needed, start the assistant (Ctrl-C stops it)"
@@ -64,6 +64,9 @@ unit: $(STAMP) ## fast unit tests only (no trained model needed)
 
 eval: $(STAMP) ## ask the running-model the dev questions and print the table
 	$(PY) -m bot eval
+
+crossval: $(STAMP) ## 5-fold NLU cross-validation (rasa test nlu; not in CI, see README)
+	$(PY) -m bot crossval
 
 bench: $(STAMP) ## latency, start-up time, memory and training time figures
 	$(PY) -m bot bench

@@ -114,10 +114,9 @@ def run(ask: Callable[[str, str], dict | None], items: list[dict], workers: int 
 
 def main() -> int:
     """``python -m bot eval``: start the assistant on spare ports and print the table."""
-    from bot.knowledge.loader import load
     from bot.launcher import Assistant, meta_of
 
-    items = load_items(in_scope_ids=set(load().entries))
+    items = load_items()
     env = {"QUERY_LOG_DB": str(paths.var_dir() / "eval-querylog.db")}
     with Assistant(
         rasa_port=15105, action_port=15155, log_dir=paths.var_dir() / "logs", env=env

@@ -1,6 +1,7 @@
-"""The dev questions (never trained on) through the running assistant, with the issue's targets:
-≥ 90% of in-scope questions answered with the right id, every EMERGENCY item an emergency,
-≥ 80% of OOS items declined, ≥ 90% of behaviours with their intent.
+"""All dev questions (never trained on) through the running assistant, with the targets:
+≥ 95% of in-scope questions answered with the right id, every EMERGENCY item an emergency,
+≥ 90% of OOS items declined, ≥ 95% of behaviours with their intent. The table with the
+confusion pairs is printed and kept in var/results/dev-questions.txt.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import pytest
 
 from bot import paths
 from bot.evaluate import load_items, run
+from bot.knowledge.check import load_dev_texts
 from bot.launcher import meta_of
 
 pytestmark = pytest.mark.server
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture(scope="module")
 def report(assistant, kb):
-    items = load_items(in_scope_ids=set(kb.entries))
+    items = load_items()
     result = run(lambda text, sender: meta_of(assistant.ask(text, sender)), items)
     out = paths.var_dir() / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -29,19 +31,22 @@ def test_print_the_table(report, capsys):
         print("\n\ndev questions (var/results/dev-questions.txt):\n" + report.table() + "\n")
 
 
+def test_every_item_is_asked(report):
+    assert len(report.results) == len(load_dev_texts()) >= 254
+
+
 def test_in_scope_questions_get_the_right_answer(report):
-    assert report.count("in_scope") >= 64
-    assert report.rate("in_scope") >= 0.90
+    assert report.rate("in_scope") >= 0.95
 
 
 def test_every_emergency_is_an_emergency(report):
-    assert report.count("emergency") == 10
+    assert report.count("emergency") >= 10
     assert report.rate("emergency") == 1.0
 
 
 def test_out_of_scope_items_are_declined(report):
-    assert report.rate("oos") >= 0.80
+    assert report.rate("oos") >= 0.90
 
 
 def test_behaviours_get_their_intent(report):
-    assert report.rate("behaviour") >= 0.90
+    assert report.rate("behaviour") >= 0.95
