@@ -236,8 +236,10 @@ def test_answers_are_weighed_by_the_topic_classifier():
     keys = {"HS06": "ask_homestead/HS06", "GL09": "ask_grassland/GL09", "EF08": "ask_elder_fraud/EF08"}
     ranked = [("HS06", 0.4), ("GL09", 0.35), ("EF08", 0.25)]
     intents = [{"name": "ask_grassland", "confidence": 0.9}, {"name": "ask_homestead", "confidence": 0.1}]
-    weighed = weigh_by_topic(ranked, keys, intents)
-    assert [e for e, _ in weighed][:2] == ["GL09", "HS06"]
-    assert abs(sum(p for _, p in weighed) - 1) < 1e-9
-    assert weighed[2][1] < 0.01  # a topic the intent ranking leaves out is nearly ruled out
+    weighed = dict(weigh_by_topic(ranked, keys, intents))
+    # GL09 is the only grassland entry: p(GL09) = p(grassland) · 1.
+    assert weighed["GL09"] == pytest.approx(0.9) and weighed["HS06"] == pytest.approx(0.1)
+    assert weighed["EF08"] < 0.01  # a topic the intent ranking leaves out is nearly ruled out
+    chit_chat = [{"name": "out_of_scope", "confidence": 0.8}, {"name": "ask_grassland", "confidence": 0.2}]
+    assert dict(weigh_by_topic(ranked, keys, chit_chat))["GL09"] == pytest.approx(0.2)
     assert weigh_by_topic(ranked, keys, []) == ranked

@@ -36,15 +36,30 @@ def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
+@dataclass(frozen=True)
+class _CopyKey:
+    """A text prepared for copy detection: normalised, and its character bigrams."""
+
+    text: str
+    bigrams: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> _CopyKey:
+        norm = normalise_for_copy(text)
+        return cls(norm, frozenset(_bigrams(norm)))
+
+
+def _copies(q: _CopyKey, d: _CopyKey) -> bool:
+    if not q.text or not d.text:
+        return False
+    if q.text == d.text or (len(d.text) >= COPY_MIN_CONTAINED and d.text in q.text):
+        return True
+    return len(q.bigrams & d.bigrams) / len(q.bigrams | d.bigrams) >= COPY_SIMILARITY
+
+
 def is_copy(question: str, dev_text: str) -> bool:
     """True when a training question copies a dev question (exactly, contained or near)."""
-    q, d = normalise_for_copy(question), normalise_for_copy(dev_text)
-    if not q or not d:
-        return False
-    if q == d or (len(d) >= COPY_MIN_CONTAINED and d in q):
-        return True
-    a, b = _bigrams(q), _bigrams(d)
-    return len(a & b) / len(a | b) >= COPY_SIMILARITY
+    return _copies(_CopyKey.of(question), _CopyKey.of(dev_text))
 
 
 @dataclass
@@ -139,12 +154,13 @@ def _check_citations(entry: Entry, file: str, corpus: legal.LegalCorpus) -> list
     return problems
 
 
-def _check_questions(entry: Entry, file: str, dev_texts: list[str]) -> list[Problem]:
+def _check_questions(entry: Entry, file: str, dev_keys: list[_CopyKey]) -> list[Problem]:
     problems = []
     for style in (*QUESTION_STYLES, "from_log"):
         for i, question in enumerate(getattr(entry.questions, style)):
-            for n, dev in enumerate(dev_texts, 1):
-                if is_copy(question, dev):
+            key = _CopyKey.of(question)
+            for n, dev in enumerate(dev_keys, 1):
+                if _copies(key, dev):
                     # The dev text itself is not printed: it must stay unseen by writers.
                     problems.append(
                         Problem(
@@ -198,11 +214,12 @@ def check(
     corpus = corpus or legal.corpus()
     dev_texts = load_dev_texts() if dev_texts is None else dev_texts
     problems = list(kb.problems)
+    dev_keys = [_CopyKey.of(d) for d in dev_texts]
     for entry in kb:
         file = str(kb.files[entry.id])
         problems += _check_coverage(entry, file, coverage)
         problems += _check_citations(entry, file, corpus)
-        problems += _check_questions(entry, file, dev_texts)
+        problems += _check_questions(entry, file, dev_keys)
         problems += _check_dev_texts_elsewhere(entry, file, dev_texts)
     problems += _check_shared_questions(kb)
     broken = {p.file for p in kb.problems}

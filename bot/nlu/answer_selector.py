@@ -4,9 +4,10 @@ It learns from the retrieval-intent examples (``ask_homestead/HS01`` …) on the
 features (``bot.tfidf_lr``) and writes its ranking where Rasa's ResponseSelector would
 (``response_selector.default``), so actions and tools read it the usual way.
 
-Its confidence is the answer's own, weighed by the topic classifier that ran before it:
-p(entry) ∝ p_answer(entry) · p_intent(topic of entry). With some fifty entries the answer
-model alone spreads its probability thin; the two models agreeing on the topic sharpens it.
+Its confidence combines the topic classifier that ran before it with its own model:
+p(entry) = p_intent(topic) · p_answer(entry | topic). With some fifty entries the answer model
+alone spreads its probability thin; within the topic it is sharp, and the topic classifier
+keeps it low for messages that are no knowledge question at all.
 """
 
 from __future__ import annotations
@@ -41,15 +42,25 @@ UNRANKED_TOPIC = 1e-3
 def weigh_by_topic(
     ranked: list[tuple[str, float]], keys: dict[str, str], intent_ranking: list[dict]
 ) -> list[tuple[str, float]]:
-    """Entries re-ranked by p(entry) · p(topic), renormalised; unchanged without intents."""
+    """p(entry) = p(topic) · p_answer(entry | topic): the topic classifier says how likely the
+    message asks about the entry's topic at all (chit-chat and out-of-scope take their share),
+    the answer model which entry within the topic. Unchanged without an intent ranking.
+    """
     topics = {i.get(INTENT_NAME_KEY): float(i.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for i in intent_ranking}
     if not topics:
         return ranked
-    weighed = [(e, p * topics.get(keys.get(e, "").split("/", 1)[0], UNRANKED_TOPIC)) for e, p in ranked]
-    total = sum(p for _, p in weighed)
-    if total <= 0:
-        return ranked
-    return sorted(((e, p / total) for e, p in weighed), key=lambda item: -item[1])
+
+    def topic_of(entry_id: str) -> str:
+        return keys.get(entry_id, "").split("/", 1)[0]
+
+    mass: dict[str, float] = {}
+    for entry_id, p in ranked:
+        mass[topic_of(entry_id)] = mass.get(topic_of(entry_id), 0.0) + p
+    weighed = [
+        (e, topics.get(topic_of(e), UNRANKED_TOPIC) * p / mass[topic_of(e)] if mass[topic_of(e)] else 0.0)
+        for e, p in ranked
+    ]
+    return sorted(weighed, key=lambda item: -item[1])
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

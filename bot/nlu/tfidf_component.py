@@ -88,15 +88,16 @@ class TfidfComponent(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, model, extra)
 
     def _with_tail(self, message: Message, ranked: list[tuple[str, float]], width: int):
-        """A long message counts twice: as a whole and by its last clauses, where people ask."""
+        """A long message is read twice: whole, and by its last clauses (people tell the story
+        first and ask at the end); the surer reading wins. Averaging the two was worse: where
+        the story carries the topic, a vague last clause ("咋办？") dragged the answer down.
+        """
         start = tail_start(message.get(TEXT))
         tail = tail_counts(message, start, width) if start else None
         if tail is None or self.model is None:
             return ranked
-        both = dict(ranked)
-        for label, p in self.model.rank(tail)[0]:
-            both[label] = (both.get(label, 0.0) + p) / 2
-        return sorted(both.items(), key=lambda item: -item[1])
+        tail_ranked = self.model.rank(tail)[0]
+        return tail_ranked if tail_ranked[0][1] > ranked[0][1] else ranked
 
     def rankings(
         self, messages: list[Message], length: int | None = -1
