@@ -22,7 +22,7 @@ UNCITABLE_SECONDARY = {"neimenggu-caoyuan-difang-fagui.md"}
 # Two questions this similar (character-bigram Jaccard) count as a copy.
 COPY_SIMILARITY = 0.75
 # A dev text at least this long that sits inside a training question is a copy.
-COPY_MIN_CONTAINED = 8
+COPY_MIN_CONTAINED = 6
 
 _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 
