@@ -45,10 +45,23 @@ def sentence_counts(
     ).tocsr()
 
 
+_TAIL_CACHE_KEY = "_tail_counts"
+
+
 def tail_counts(message: Message, start: int, width: int) -> scipy.sparse.csr_matrix | None:
     """The features of the tokens from character ``start`` on, as one row (sum of the
     featurizers' per-token sequence features), or None when they cannot be told apart.
+    Kept on the message: both classifiers read the same tail.
     """
+    cached = message.get(_TAIL_CACHE_KEY)
+    if cached is not None and cached[0] == (start, width):
+        return cached[1]
+    row = _tail_row(message, start, width)
+    message.set(_TAIL_CACHE_KEY, ((start, width), row))
+    return row
+
+
+def _tail_row(message: Message, start: int, width: int) -> scipy.sparse.csr_matrix | None:
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     blocks = [
         f.features
@@ -57,10 +70,11 @@ def tail_counts(message: Message, start: int, width: int) -> scipy.sparse.csr_ma
     ]
     if not tokens or not blocks or any(b.shape[0] != len(tokens) for b in blocks):
         return None
+    if sum(b.shape[1] for b in blocks) != width:
+        return None
     rows = np.array([i for i, token in enumerate(tokens) if token.start >= start])
     if len(rows) == 0 or len(rows) == len(tokens):
         return None
-    sequence = scipy.sparse.hstack(blocks, format="csr")
-    if sequence.shape[1] != width:
-        return None
-    return scipy.sparse.csr_matrix(sequence[rows].sum(axis=0))
+    # Sum the tail rows of each block first: stacking whole sequence matrices is the costly part.
+    sums = [scipy.sparse.csr_matrix(scipy.sparse.csr_matrix(b)[rows].sum(axis=0)) for b in blocks]
+    return scipy.sparse.hstack(sums, format="csr")
