@@ -53,3 +53,14 @@ def test_wrong_width_is_a_clear_error():
     model = TfidfLogisticRegression().fit(COUNTS, LABELS)
     with pytest.raises(ValueError, match="expected 6 features"):
         model.rank(scipy.sparse.csr_matrix((1, 4)))
+
+
+def test_ranking_matches_the_matrix_computation():
+    """The per-row shortcut of rank() gives the probabilities of the plain matrix product."""
+    model = TfidfLogisticRegression(30).fit(COUNTS, LABELS)
+    scores = model._weigh(COUNTS) @ model.coef.T + model.intercept
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    for row, ranked in zip(probs, model.rank(COUNTS), strict=True):
+        for label, p in ranked:
+            assert p == pytest.approx(row[model.classes.index(label)])
