@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from bot import paths
 from bot.knowledge import derive
 
@@ -75,6 +77,35 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+WECHAT_CHANNEL = "bot.channels.wechat.WeChatInput"
+WECHAT_SETTINGS = (
+    "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_AES_KEY", "WECHAT_API_BASE", "WECHAT_MODE", "WECHAT_REPLY_TIMEOUT",
+)  # fmt: skip
+
+
+def run_credentials(env: dict[str, str]) -> Path:
+    """credentials.yml as this launch uses it: the WeChat channel only when WECHAT_TOKEN is set.
+
+    Rasa refuses a ``${VAR}`` that is not set, so unset optional WeChat settings are set empty
+    in ``env`` (the channel applies its defaults).
+    """
+    source = paths.ROOT / "credentials.yml"
+    if env.get("WECHAT_TOKEN"):
+        for name in WECHAT_SETTINGS:
+            env.setdefault(name, "")
+        return source
+    channels = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    channels.pop(WECHAT_CHANNEL, None)
+    target = paths.var_dir() / "credentials.run.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(
+        "# Written by bot/launcher.py from credentials.yml (WECHAT_TOKEN is not set).\n"
+        + yaml.safe_dump(channels, allow_unicode=True),
+        encoding="utf-8",
+    )
+    return target
+
+
 def train(force: bool = False) -> Path | None:
     """Rebuild derived files and train when needed; returns the model to use."""
     written = derive.build()
@@ -123,12 +154,15 @@ class Assistant:
     def rest_url(self) -> str:
         return f"{self.url}/webhooks/rest/webhook"
 
-    def _spawn(self, name: str, command: list[str]) -> None:
+    def _env(self) -> dict[str, str]:
+        return base_env({"ACTION_SERVER_URL": f"http://localhost:{self.action_port}/webhook", **self.env})
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         output = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             output = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
-        env = base_env({"ACTION_SERVER_URL": f"http://localhost:{self.action_port}/webhook", **self.env})
+        env = env or self._env()
         self.processes[name] = subprocess.Popen(
             command,
             cwd=paths.ROOT,
@@ -147,6 +181,8 @@ class Assistant:
             "actions",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
         )
+        rasa_env = self._env()
+        credentials = run_credentials(rasa_env)
         self._spawn(
             "rasa",
             [
@@ -154,10 +190,11 @@ class Assistant:
                 "--model", str(model),
                 "--port", str(self.rasa_port),
                 "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml",
+                "--credentials", str(credentials),
                 "--cors", "*",
                 "--enable-api", "--auth-token", self.api_token,
             ],
+            rasa_env,
         )  # fmt: skip
         checks = {
             "actions": f"http://localhost:{self.action_port}/health",
@@ -239,7 +276,12 @@ def run_forever() -> int:
         f"  Chat (REST):  POST {assistant.rest_url}\n"
         f"  Try:          curl -s {assistant.rest_url} -H 'Content-Type: application/json' "
         '-d \'{"sender": "me", "message": "宅基地归谁所有"}\'\n'
-        "Press Ctrl-C to stop.\n",
+        + (
+            f"  WeChat:       {assistant.url}/webhooks/wechat/webhook (server URL of the Official Account)\n"
+            if os.environ.get("WECHAT_TOKEN")
+            else "  WeChat:       off (set WECHAT_TOKEN to enable the Official Account channel)\n"
+        )
+        + "Press Ctrl-C to stop.\n",
         flush=True,
     )
     stopping = False

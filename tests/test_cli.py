@@ -53,3 +53,18 @@ def test_log_on_a_missing_database_is_a_clear_error(tmp_path):
 
 def test_kb_check_passes_on_the_real_knowledge(capsys):
     assert main(["kb", "check"]) == 0
+
+
+def test_the_wechat_channel_is_on_only_with_a_token():
+    import yaml
+
+    from bot.launcher import WECHAT_CHANNEL, run_credentials
+
+    env: dict[str, str] = {}
+    without = yaml.safe_load(run_credentials(env).read_text(encoding="utf-8"))
+    assert "rest" in without and WECHAT_CHANNEL not in without
+    env = {"WECHAT_TOKEN": "t"}
+    with_token = run_credentials(env)
+    assert WECHAT_CHANNEL in yaml.safe_load(with_token.read_text(encoding="utf-8"))
+    # unset optional settings are set empty, so Rasa can expand every ${WECHAT_…}
+    assert env["WECHAT_APPID"] == "" and env["WECHAT_MODE"] == ""

@@ -1,0 +1,2 @@
+"""WeChat Official Account protocol pieces, free of Rasa imports (the channel is in
+``bot.channels.wechat``)."""
