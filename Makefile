@@ -18,7 +18,7 @@ export ACTION_PORT ?= 5055
 export ACTION_SERVER_URL ?= http://localhost:$(ACTION_PORT)/webhook
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test train kb-check kb-build validate lint format unit eval crossval bench clean
+.PHONY: help install run test browser train kb-check kb-build validate lint format unit eval crossval bench clean
 
 help: ## list the targets
 	@echo "make run    install, train if needed, start the assistant (Ctrl-C stops it)"
@@ -38,8 +38,13 @@ install: $(STAMP) ## create .venv (Python 3.10) and install pinned dependencies
 run: $(STAMP) ## start the assistant: trains if needed, prints the URL
 	$(PY) -m bot run
 
-test: $(STAMP) ## validate, train once, run every test, print a summary
+test: $(STAMP) browser ## validate, train once, run every test, print a summary
 	$(PY) -m bot test
+
+browser: ## Debian's chromium and a Chinese font for the browser tests (apt; Playwright downloads nothing)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-wqy-microhei; }
 
 train: $(STAMP) ## rebuild derived files and train the model if its inputs changed
 	$(PY) -m bot train

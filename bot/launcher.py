@@ -273,6 +273,7 @@ def run_forever() -> int:
     assistant.start()
     print(
         f"\n明白人助手 is ready after {assistant.ready_seconds:.0f} s.\n"
+        f"  Chat page:    {assistant.url}/chat   (handbook: {assistant.url}/handbook)\n"
         f"  Chat (REST):  POST {assistant.rest_url}\n"
         f"  Try:          curl -s {assistant.rest_url} -H 'Content-Type: application/json' "
         '-d \'{"sender": "me", "message": "宅基地归谁所有"}\'\n'

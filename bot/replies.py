@@ -39,18 +39,22 @@ def villager_answer(entry: Entry) -> str:
     return "\n\n".join(parts)
 
 
-def _citation_block(entry: Entry, corpus: LegalCorpus) -> str:
-    lines = []
+def citation_texts(entry: Entry, corpus: LegalCorpus) -> list[tuple[str, str]]:
+    """Each citation as (label, text): the quote, else the article's text; policies with their note."""
+    out = []
     for c in entry.citations:
         if c.law:
-            if c.quote:
-                text = f"“{c.quote}”（节选）"
-            else:
-                text = corpus.article_text(c.law, c.article).replace("\n", "")
-            lines.append(f"{c.label}：{text}")
+            text = (
+                f"“{c.quote}”（节选）" if c.quote else corpus.article_text(c.law, c.article).replace("\n", "")
+            )
+            out.append((c.label, text))
         else:
-            lines.append(f"{c.policy}（政策文件或公开信息，非法条原文）" + (f"：{c.note}" if c.note else ""))
-    return "\n".join(lines)
+            out.append((c.policy or "", "政策文件或公开信息，非法条原文" + (f"：{c.note}" if c.note else "")))
+    return out
+
+
+def _citation_block(entry: Entry, corpus: LegalCorpus) -> str:
+    return "\n".join(f"{label}：{text}" for label, text in citation_texts(entry, corpus))
 
 
 def understander_answer(entry: Entry, corpus: LegalCorpus) -> str:
