@@ -245,3 +245,21 @@ def test_handbook_escapes_what_it_shows(kb, corpus):
     entry = kb.entries["HS01"].copy(update={"title": "<script>alert(1)</script>"})
     html = entry_section(entry, corpus)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_typing_indicator_while_waiting_and_no_speak_button_without_a_chinese_voice(page):
+    def slow(route):
+        time.sleep(1.0)
+        route.continue_()
+
+    page.route("**/chat/webhook", slow)
+    before = page.locator(".msg.bot").count()
+    page.fill("#message", "宅基地能继承吗")
+    page.click("#send")
+    page.wait_for_selector(".typing", state="visible", timeout=5000)
+    wait_for_bot(page, before)
+    # headless Chromium has no speech voices: the 朗读 button must not be offered
+    has_zh_voice = page.evaluate(
+        "'speechSynthesis' in window && speechSynthesis.getVoices().some(v => v.lang.startsWith('zh'))"
+    )
+    assert page.locator(".speak:visible").count() == (page.locator(".speak").count() if has_zh_voice else 0)
