@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 
@@ -158,7 +159,141 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true")
     stats.add_argument("--db", help="database file (default var/querylog.db or QUERY_LOG_DB)")
     stats.set_defaults(func=_log_stats)
+    purge = log.add_parser("purge", help="delete rows older than the retention period")
+    purge.add_argument(
+        "--older-than",
+        type=int,
+        default=int(os.environ.get("QUERY_LOG_RETENTION_DAYS", 365)),
+        metavar="DAYS",
+        help="default QUERY_LOG_RETENTION_DAYS or 365",
+    )
+    purge.add_argument("--db", help="database file (default var/querylog.db or QUERY_LOG_DB)")
+    purge.set_defaults(func=_log_purge)
+    _add_review_parser(sub)
     return parser
+
+
+def _log_purge(args: argparse.Namespace) -> int:
+    counts = _log(args).purge(args.older_than)
+    print(
+        f"deleted {counts['messages']} messages and {counts['handoffs']} hand-offs older than {args.older_than} days"
+    )
+    return 0
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from bot.review.store import ReviewStore
+
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        ReviewStore(args.db).add_user(args.name, args.role, password)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} ({args.role}) saved")
+    return 0
+
+
+def _review(args: argparse.Namespace):
+    from bot.querylog.store import QueryLog
+    from bot.review.service import Review
+    from bot.review.store import ReviewStore
+
+    return Review(QueryLog(args.log_db) if args.log_db else QueryLog(), ReviewStore(args.db))
+
+
+def _review_inbox(args: argparse.Namespace) -> int:
+    groups = [g.as_dict() for g in _review(args).inbox(" ".join(args.words) or None)][: args.limit]
+    if args.json:
+        print(json.dumps(groups, ensure_ascii=False, indent=1))
+        return 0
+    for g in groups:
+        guesses = ",".join(g["guesses"]) or "-"
+        print(
+            f"{g['count']:>3}×  {g['text']}   [ids {' '.join(map(str, g['message_ids']))}; guesses {guesses}; last {g['last_seen'][:16]}]"
+        )
+    print(f"{len(groups)} groups", file=sys.stderr)
+    return 0
+
+
+def _review_act(args: argparse.Namespace) -> int:
+    try:
+        action = _review(args).act(args.who, args.kind, args.ids, getattr(args, "entry", None), args.text)
+    except (ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"action {action['id']}: {action['kind']} {action['entry_id'] or ''} {action['text']}")
+    return 0
+
+
+def _review_undo(args: argparse.Namespace) -> int:
+    try:
+        action = _review(args).undo(args.who, args.action_id)
+    except (ValueError, KeyError, Exception) as exc:  # noqa: BLE001 - NotFoundError of sqlite-utils too
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"action {action['id']} undone")
+    return 0
+
+
+def _review_backlog(args: argparse.Namespace) -> int:
+    import csv
+
+    from bot.review.store import ReviewStore
+
+    rows = ReviewStore(args.db).backlog()
+    writer = csv.DictWriter(sys.stdout, fieldnames=["id", "ts", "who", "count", "text"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return 0
+
+
+def _add_review_parser(sub) -> None:
+    user = sub.add_parser("user", help="review staff accounts").add_subparsers(
+        dest="user_command", required=True
+    )
+    add = user.add_parser("add", help="add or update an account; the password is read from standard input")
+    add.add_argument("name")
+    add.add_argument("--role", choices=["trainer", "understander"], required=True)
+    add.add_argument("--db", help="review database (default var/review.db or REVIEW_DB)")
+    add.set_defaults(func=_user_add)
+
+    review = sub.add_parser("review", help="review logged questions into training data").add_subparsers(
+        dest="review_command", required=True
+    )
+
+    def common(p, who: bool = True):
+        p.add_argument("--db", help="review database (default var/review.db or REVIEW_DB)")
+        p.add_argument("--log-db", help="query log (default var/querylog.db or QUERY_LOG_DB)")
+        if who:
+            p.add_argument("--who", default=os.environ.get("USER", "cli"), help="reviewer name recorded")
+
+    inbox = review.add_parser("inbox", help="unanswered questions, near-duplicates grouped")
+    inbox.add_argument("words", nargs="*", help="only questions containing these words")
+    inbox.add_argument("--limit", type=int, default=50)
+    inbox.add_argument("--json", action="store_true")
+    common(inbox, who=False)
+    inbox.set_defaults(func=_review_inbox)
+    for kind, help_text in (
+        ("assign", "make the questions training questions of an entry"),
+        ("out_of_scope", "make them out-of-scope examples"),
+        ("new_entry", "put them on the backlog of entries to write"),
+        ("spam", "dismiss them"),
+    ):
+        p = review.add_parser(kind.replace("_", "-"), help=help_text)
+        if kind == "assign":
+            p.add_argument("entry", help="entry id, e.g. HS06")
+        p.add_argument("ids", nargs="+", type=int, help="message ids (from the inbox)")
+        p.add_argument("--text", help="the question as it should be written (default: the first message)")
+        common(p)
+        p.set_defaults(func=_review_act, kind=kind)
+    undo = review.add_parser("undo", help="undo an action")
+    undo.add_argument("action_id", type=int)
+    common(undo)
+    undo.set_defaults(func=_review_undo)
+    backlog = review.add_parser("backlog", help='"needs a new entry" topics as CSV')
+    backlog.add_argument("--db", help="review database (default var/review.db or REVIEW_DB)")
+    backlog.set_defaults(func=_review_backlog)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -193,6 +193,26 @@ class QueryLog:
     def messages(self, limit: int = 100) -> list[dict]:
         return list(self.db[MESSAGES].rows_where(order_by="id desc", limit=limit))
 
+    def messages_by_id(self, ids: Iterable[int]) -> list[dict]:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        return list(self.db[MESSAGES].rows_where(f"id in ({marks})", ids))
+
+    def purge(self, older_than_days: int) -> dict[str, int]:
+        """Delete messages and hand-offs older than ``older_than_days``; returns the counts."""
+        if older_than_days < 1:
+            raise ValueError("older_than_days must be at least 1")
+        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=older_than_days)).isoformat(
+            timespec="milliseconds"
+        )
+        counts = {}
+        with self.db.conn:
+            for table in (MESSAGES, HANDOFFS):
+                counts[table] = self.db.execute(f"delete from {table} where ts < ?", [cutoff]).rowcount
+        return counts
+
     def handoffs(self, limit: int = 100) -> list[dict]:
         return list(self.db[HANDOFFS].rows_where(order_by="id desc", limit=limit))
 
