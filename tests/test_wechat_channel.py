@@ -328,14 +328,14 @@ def test_the_access_token_is_fetched_once_for_all_processes_and_refreshed_when_r
         context = multiprocessing.get_context("spawn")
         workers = [
             context.Process(target=_send_from_a_process, args=(db, fake.base_url, f"worker{i}", 3))
-            for i in range(2)
+            for i in range(4)
         ]
         for w in workers:
             w.start()
         for w in workers:
             w.join(60)
-        assert [w.exitcode for w in workers] == [0, 0]
-        assert fake.token_requests == 1 and len(fake.messages) == 6
+        assert [w.exitcode for w in workers] == [0] * 4
+        assert fake.token_requests == 1 and len(fake.messages) == 12
         fake.invalidate_tokens()  # WeChat answers 40001 to the cached token
         _send_from_a_process(db, fake.base_url, "worker9", 1)
         assert fake.token_requests == 2 and fake.messages_for("worker9") == ["第0条"]
