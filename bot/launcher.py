@@ -216,8 +216,8 @@ class Assistant:
         return self
 
     def stop(self, timeout: float = 15) -> None:
-        """SIGTERM both servers (Rasa first), wait, then kill what is left."""
-        for name in ("rasa", "actions"):
+        """SIGTERM the servers (review console and Rasa first), wait, then kill what is left."""
+        for name in ("review", "rasa", "actions"):
             process = self.processes.get(name)
             if process and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -231,6 +231,17 @@ class Assistant:
             if process.stdout:
                 process.stdout.close()
         self.processes.clear()
+
+    def start_review_console(self, port: int, timeout: float = 60) -> str:
+        """The trainers' review console (``bot.review.console``) as a third child process."""
+        self._spawn("review", [sys.executable, "-m", "bot.review.console", "--port", str(port)])
+        url = f"http://localhost:{port}"
+        deadline = time.monotonic() + timeout
+        while not _http_ok(f"{url}/login"):
+            if self.processes["review"].poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the review console did not start (see its output)")
+            time.sleep(0.3)
+        return url
 
     def __enter__(self) -> Assistant:
         return self.start()
@@ -271,10 +282,12 @@ def run_forever() -> int:
         flush=True,
     )
     assistant.start()
+    review_url = assistant.start_review_console(int(os.environ.get("REVIEW_PORT", 8000)))
     print(
         f"\n明白人助手 is ready after {assistant.ready_seconds:.0f} s.\n"
         f"  Chat page:    {assistant.url}/chat   (handbook: {assistant.url}/handbook)\n"
         f"  Chat (REST):  POST {assistant.rest_url}\n"
+        f"  Review:       {review_url}/   (accounts: python -m bot user add NAME --role trainer)\n"
         f"  Try:          curl -s {assistant.rest_url} -H 'Content-Type: application/json' "
         '-d \'{"sender": "me", "message": "宅基地归谁所有"}\'\n'
         + (
