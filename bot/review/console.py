@@ -493,7 +493,14 @@ def create_app(
     # -- login / logout -------------------------------------------------------------------------
 
     def login_page(request: Request, status: int = 200, message: str = "", name: str = "") -> HTTPResponse:
-        token = secrets.token_urlsafe(24)
+        # Keep the token the browser already holds: a second login page (another tab, or the
+        # favicon request redirected here) must not invalidate the form already shown.
+        held = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+        token = (
+            held
+            if len(held) == 32 and held.replace("-", "").replace("_", "").isalnum()
+            else secrets.token_urlsafe(24)
+        )
         response = render(
             "login", request, status=status, title="登录", csrf=token, name=name, message=message
         )
