@@ -248,7 +248,46 @@ def _review_backlog(args: argparse.Namespace) -> int:
     return 0
 
 
+def _handoff_list(args: argparse.Namespace) -> int:
+    from bot.querylog.store import rows_to_text
+
+    rows = [r for r in _log(args).handoffs(args.limit) if not args.status or r["status"] == args.status]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        columns = ["id", "ts", "village", "phone", "question", "status", "handler", "notes"]
+        print(rows_to_text(rows, columns) if rows else "no hand-offs")
+    return 0
+
+
+def _handoff_update(args: argparse.Namespace) -> int:
+    try:
+        _log(args).update_handoff(args.id, args.status, args.notes, args.who)
+    except (ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"hand-off {args.id}: {args.status}")
+    return 0
+
+
 def _add_review_parser(sub) -> None:
+    handoff = sub.add_parser("handoff", help="the hand-off follow-up queue").add_subparsers(
+        dest="handoff_command", required=True
+    )
+    listing = handoff.add_parser("list", help="hand-offs, newest first (phones included: staff only)")
+    listing.add_argument("--status", choices=["new", "contacted", "closed"])
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--db", help="query log (default var/querylog.db or QUERY_LOG_DB)")
+    listing.set_defaults(func=_handoff_list)
+    update = handoff.add_parser("update", help="set the status (and notes) of a hand-off")
+    update.add_argument("id", type=int)
+    update.add_argument("--status", choices=["new", "contacted", "closed"], required=True)
+    update.add_argument("--notes")
+    update.add_argument("--who", default=os.environ.get("USER", "cli"))
+    update.add_argument("--db", help="query log (default var/querylog.db or QUERY_LOG_DB)")
+    update.set_defaults(func=_handoff_update)
+
     user = sub.add_parser("user", help="review staff accounts").add_subparsers(
         dest="user_command", required=True
     )

@@ -159,3 +159,42 @@ def test_log_purge_deletes_only_old_rows(query_log):
     assert query_log.unanswered("旧问题") == []
     with pytest.raises(ValueError):
         query_log.purge(0)
+
+
+def test_hand_offs_from_the_cli(query_log, capsys):
+    from bot.cli import main
+
+    hid = query_log.add_handoff(
+        {
+            "channel": "web",
+            "sender": "s",
+            "village": "巴音嘎查",
+            "phone": "13812345678",
+            "question": "草场纠纷",
+            "status": "new",
+        }
+    )
+    db = str(query_log.path)
+    assert (
+        main(
+            [
+                "handoff",
+                "update",
+                str(hid),
+                "--status",
+                "contacted",
+                "--notes",
+                "已打电话",
+                "--who",
+                "chen",
+                "--db",
+                db,
+            ]
+        )
+        == 0
+    )
+    row = query_log.handoffs()[0]
+    assert (row["status"], row["notes"], row["handler"]) == ("contacted", "已打电话", "chen")
+    assert main(["handoff", "list", "--status", "contacted", "--db", db]) == 0
+    assert "巴音嘎查" in capsys.readouterr().out
+    assert main(["handoff", "update", "999", "--status", "closed", "--db", db]) == 2

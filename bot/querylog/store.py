@@ -24,6 +24,7 @@ from bot import paths, pii
 MESSAGES = "messages"
 HANDOFFS = "handoffs"
 UNANSWERED_OUTCOMES = ("fallback", "suggested")
+HANDOFF_STATUSES = ("new", "contacted", "closed")
 
 MESSAGE_COLUMNS = {
     "id": int,
@@ -212,6 +213,17 @@ class QueryLog:
             for table in (MESSAGES, HANDOFFS):
                 counts[table] = self.db.execute(f"delete from {table} where ts < ?", [cutoff]).rowcount
         return counts
+
+    def update_handoff(self, handoff_id: int, status: str, notes: str | None, handler: str) -> None:
+        """Follow-up of a hand-off: its status, notes and who handles it."""
+        if status not in HANDOFF_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(HANDOFF_STATUSES)}")
+        if not self.db[HANDOFFS].count_where("id = ?", [handoff_id]):
+            raise KeyError(f"no hand-off {handoff_id}")
+        fields = {"status": status, "handler": handler}
+        if notes is not None:
+            fields["notes"] = notes
+        self.db[HANDOFFS].update(handoff_id, fields)
 
     def handoffs(self, limit: int = 100) -> list[dict]:
         return list(self.db[HANDOFFS].rows_where(order_by="id desc", limit=limit))

@@ -40,7 +40,7 @@ from sanic.response import HTTPResponse
 
 from bot import paths
 from bot.knowledge.loader import ENTRIES_SUBDIR
-from bot.querylog.store import HANDOFFS, MESSAGES, QueryLog
+from bot.querylog.store import HANDOFF_STATUSES, HANDOFFS, MESSAGES, QueryLog
 from bot.review.service import Review
 from bot.review.store import ACTIONS, ReviewStore
 
@@ -50,7 +50,6 @@ SESSION_IDLE_SECONDS = 8 * 3600
 FAILURE_WINDOW_SECONDS = 15 * 60
 FREE_FAILURES = 3
 MAX_DELAY_SECONDS = 300
-HANDOFF_STATUSES = ("new", "contacted", "closed")
 STATUS_LABELS = {"new": "新", "contacted": "已联系", "closed": "已结束"}
 KIND_LABELS = {
     "assign": "归入条目",
@@ -710,11 +709,10 @@ def create_app(
         if status not in HANDOFF_STATUSES:
             return error(request, 400, "状态无效。", "/handoffs")
         notes = (request.form.get("notes") or "")[:MAX_NOTES]
-        if not log.db[HANDOFFS].count_where("id = ?", [handoff_id]):
+        try:
+            log.update_handoff(handoff_id, status, notes, request.ctx.user.name)
+        except KeyError:
             return error(request, 404, "没有这条转人工记录。", "/handoffs")
-        log.db[HANDOFFS].update(
-            handoff_id, {"status": status, "notes": notes, "handler": request.ctx.user.name}
-        )
         return resp.redirect("/handoffs", status=303)
 
     @app.get("/handoffs.csv")
