@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 import yaml
@@ -15,13 +11,8 @@ from bot import paths
 from bot.querylog.store import QueryLog
 from bot.review.console import create_app
 from bot.review.store import ReviewStore
+from tests.sanic_thread import serve_in_thread
 from tests.test_web_page import CHROMIUM, SHOTS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -37,25 +28,8 @@ def console(tmp_path_factory):
     )
     log.close()
     ReviewStore(tmp / "review.db").add_user("trainer1", "trainer", "a-good-password")
-    port = _free_port()
-    loop = asyncio.new_event_loop()
-
-    def serve():  # the app opens its SQLite files in the thread that serves it
-        app = create_app(tmp / "log.db", tmp / "review.db", knowledge, root=tmp)
-        asyncio.set_event_loop(loop)
-        server = loop.run_until_complete(
-            app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-        )
-        loop.run_until_complete(server.startup())
-        loop.run_forever()
-
-    threading.Thread(target=serve, daemon=True).start()
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
-                break
-        except OSError:
-            time.sleep(0.05)
+    # the app opens its SQLite files in the thread that serves it
+    port = serve_in_thread(lambda: create_app(tmp / "log.db", tmp / "review.db", knowledge, root=tmp))
     return f"http://127.0.0.1:{port}", knowledge
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import socket
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -27,6 +25,7 @@ from bot.channels.wechat import (
 )
 from bot.wechat.api import CustomerServiceApi
 from bot.wechat.state import WeChatState
+from tests.sanic_thread import serve_in_thread
 from tests.wechat_sim import FakeWeChatAPI, WeChatSimulator, make_aes_key
 
 TOKEN, APPID, SECRET = "tok-123", "wx_test", "secret_test"
@@ -52,12 +51,6 @@ class ScriptedAssistant:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class ChannelServer:
     def __init__(self, tmp_path: Path, api: FakeWeChatAPI, mode: str) -> None:
         self.aes_key = make_aes_key()
@@ -75,30 +68,13 @@ class ChannelServer:
         self.state = WeChatState(tmp_path / f"wechat-{mode}.db")
         self.channel = WeChatInput(config, self.state)
         self.assistant = ScriptedAssistant()
-        self.app = Sanic(f"wechat_test_{uuid.uuid4().hex[:8]}")
-        self.app.blueprint(self.channel.blueprint(self.assistant), url_prefix="/webhooks/wechat")
-        self.port = _free_port()
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.port = serve_in_thread(self._make_app)
         self.url = f"http://127.0.0.1:{self.port}/webhooks/wechat/webhook"
-        self._wait_ready()
 
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        server = self.loop.run_until_complete(
-            self.app.create_server(host="127.0.0.1", port=self.port, return_asyncio_server=True)
-        )
-        self.loop.run_until_complete(server.startup())
-        self.loop.run_forever()
-
-    def _wait_ready(self) -> None:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("channel server did not start")
+    def _make_app(self) -> Sanic:
+        app = Sanic(f"wechat_test_{uuid.uuid4().hex[:8]}")
+        app.blueprint(self.channel.blueprint(self.assistant), url_prefix="/webhooks/wechat")
+        return app
 
     def simulator(self, mode: str, **kwargs) -> WeChatSimulator:
         return WeChatSimulator(self.url, TOKEN, APPID, self.aes_key, mode=mode, **kwargs)
