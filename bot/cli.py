@@ -21,6 +21,24 @@ def _kb_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _kb_show(args: argparse.Namespace) -> int:
+    from bot import replies
+    from bot.knowledge import legal
+    from bot.knowledge.loader import load
+
+    kb = load()
+    unknown = [i for i in args.ids if i not in kb.entries]
+    if unknown:
+        print(f"error: no entry {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    corpus = legal.corpus()
+    for n, entry_id in enumerate(args.ids):
+        if n:
+            print("\n" + "=" * 40 + "\n")
+        print(replies.answer_text(kb.entries[entry_id], args.role, corpus))
+    return 0
+
+
 def _kb_build(args: argparse.Namespace) -> int:
     from bot import paths
     from bot.knowledge import derive
@@ -127,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     kb_check = kb.add_parser("check", help="validate knowledge/ (file: path: message lines)")
     kb_check.add_argument("ids", nargs="*", help="report only on these entries (e.g. HS05 GL03)")
     kb_check.set_defaults(func=_kb_check)
+    show = kb.add_parser("show", help="print an entry's reply as a villager or an understander sees it")
+    show.add_argument("ids", nargs="+", help="entry ids (e.g. HS04)")
+    show.add_argument("--role", choices=("villager", "understander"), default="villager")
+    show.set_defaults(func=_kb_show)
     build = kb.add_parser("build", help="regenerate Rasa data and the jieba dictionary from knowledge/")
     build.add_argument("--check", action="store_true", help="only report derived files that are out of date")
     build.set_defaults(func=_kb_build)

@@ -68,3 +68,13 @@ def test_the_wechat_channel_is_on_only_with_a_token():
     assert WECHAT_CHANNEL in yaml.safe_load(with_token.read_text(encoding="utf-8"))
     # unset optional settings are set empty, so Rasa can expand every ${WECHAT_…}
     assert env["WECHAT_APPID"] == "" and env["WECHAT_MODE"] == ""
+
+
+def test_kb_show_prints_the_reply_each_role_sees(capsys):
+    assert main(["kb", "show", "HS01"]) == 0
+    villager = capsys.readouterr().out
+    assert "怎么办：" in villager and "【朗读稿】" not in villager
+    assert main(["kb", "show", "HS01", "--role", "understander"]) == 0
+    assert "【朗读稿】" in capsys.readouterr().out
+    assert main(["kb", "show", "HS99"]) == 2
+    assert "no entry HS99" in capsys.readouterr().err
