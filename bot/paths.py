@@ -47,6 +47,16 @@ def dev_questions_file() -> Path:
     return shared_dir() / "dev-questions.yml"
 
 
+def reviews_dir() -> Path:
+    """The legal review of the knowledge base, one report per topic."""
+    return shared_dir() / "reviews"
+
+
+def legal_review_record() -> Path:
+    """Our record of what became of each finding of the legal review."""
+    return ROOT / "docs" / "legal-review.md"
+
+
 def var_dir() -> Path:
     """Git-ignored runtime state: models, databases, secrets, results."""
     return _env_path("VAR_DIR", ROOT / "var")

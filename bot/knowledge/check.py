@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from bot import paths
-from bot.knowledge import legal
+from bot.knowledge import legal, legal_review
 from bot.knowledge.loader import KnowledgeBase, Problem, load
 from bot.knowledge.schema import QUESTION_STYLES, VILLAGER_STEPS_MAX, Entry
 
@@ -117,6 +117,10 @@ def _check_coverage(entry: Entry, file: str, coverage: Coverage) -> list[Problem
             )
     cited = {(c.law, c.article) for c in entry.statute_citations}
     policies = " ".join(c.policy or "" for c in entry.citations)
+    sources = {Path(c.source).name for c in entry.citations if c.source}
+    for source in spec.get("sources") or []:
+        if Path(source).name not in sources:
+            problems.append(Problem(file, "citations", f"coverage source {source} is not cited"))
     for item in spec.get("basis") or []:
         split = legal.split_basis(item)
         if split is not None and split not in cited:
@@ -187,6 +191,103 @@ def _check_dev_texts_elsewhere(entry: Entry, file: str, dev_texts: list[str]) ->
     return problems
 
 
+def _check_corrections(
+    entry: Entry, file: str, corpus: legal.LegalCorpus, findings: dict[str, list[legal_review.Finding]]
+) -> list[Problem]:
+    """Each correction names a finding of the entry's report, is said where promised, replaces for good."""
+    from bot.replies import understander_answer, villager_answer
+
+    if any(not corpus.has_article(c.law, c.article) for c in entry.statute_citations):
+        return []  # the reply cannot be rendered; the citation problem is reported already
+    seen = {"villager": villager_answer(entry), "understander": understander_answer(entry, corpus)}
+    report = legal_review.report_for_entry(entry.id, list(findings))
+    known = {f.id for f in findings.get(report, [])} if report else set()
+    problems = []
+    for i, fix in enumerate(entry.corrections):
+        where = f"corrections.{i}"
+        if findings and fix.finding not in known:
+            problems.append(
+                Problem(file, where, f"{fix.finding} is not a finding of {report or 'any report'}")
+            )
+        if fix.says and fix.says not in seen[fix.seen_by]:
+            problems.append(
+                Problem(file, f"{where}.says", f"not in the reply the {fix.seen_by} sees: {fix.says}")
+            )
+        if fix.replaces and any(fix.replaces in text for text in seen.values()):
+            problems.append(
+                Problem(file, f"{where}.replaces", f"the old wording is still there: {fix.replaces}")
+            )
+    return problems
+
+
+def check_legal_record(
+    kb: KnowledgeBase, findings: dict[str, list[legal_review.Finding]], record_file: Path
+) -> list[Problem]:
+    """docs/legal-review.md has one row per finding; what must be fixed is fixed, and anchored."""
+    if not findings:
+        return []
+    name = (
+        str(record_file.relative_to(paths.ROOT))
+        if record_file.is_relative_to(paths.ROOT)
+        else str(record_file)
+    )
+    if not record_file.is_file():
+        return [Problem(name, ".", "the record of the legal review is missing")]
+    records, malformed = legal_review.parse_record(record_file.read_text(encoding="utf-8"))
+    problems = [Problem(name, f"line {n}", message) for n, message in malformed]
+    rows: dict[tuple[str, str], legal_review.Record] = {}
+    for record in records:
+        key = (record.report, record.id)
+        if key in rows:
+            problems.append(
+                Problem(name, f"line {record.line}", f"{record.id} is recorded twice under {record.report}")
+            )
+        rows.setdefault(key, record)
+    anchored = {
+        (legal_review.report_for_entry(e.id, list(findings)), fix.finding)
+        for e in kb
+        for fix in e.corrections
+    }
+    for report, items in findings.items():
+        ids = {f.id for f in items}
+        for finding in items:
+            record = rows.get((report, finding.id))
+            if record is None:
+                problems.append(Problem(name, report, f"{finding.id} ({finding.label}) is not recorded"))
+                continue
+            if finding.needs_fix and record.status != "fixed":
+                problems.append(
+                    Problem(name, f"line {record.line}", f"{finding.id} ({finding.label}) must be fixed")
+                )
+            if record.status == "fixed" and (report, finding.id) not in anchored:
+                problems.append(
+                    Problem(
+                        name,
+                        f"line {record.line}",
+                        f"{finding.id} is recorded fixed but no entry's corrections name it",
+                    )
+                )
+            if record.status != "fixed" and (report, finding.id) in anchored:
+                problems.append(
+                    Problem(
+                        name,
+                        f"line {record.line}",
+                        f"{finding.id} has corrections but is recorded {record.status!r}",
+                    )
+                )
+        for (row_report, row_id), record in rows.items():
+            if row_report == report and row_id not in ids:
+                problems.append(
+                    Problem(name, f"line {record.line}", f"{row_id} is not a finding of {report}")
+                )
+    for (row_report, _), record in rows.items():
+        if row_report not in findings:
+            problems.append(
+                Problem(name, f"line {record.line}", f"{row_report} is not a report in ../shared/reviews/")
+            )
+    return problems
+
+
 def _check_shared_questions(kb: KnowledgeBase) -> list[Problem]:
     """The same training question in two entries teaches the model nothing but confusion."""
     seen: dict[str, str] = {}
@@ -207,12 +308,15 @@ def check(
     coverage: Coverage | None = None,
     corpus: legal.LegalCorpus | None = None,
     dev_texts: list[str] | None = None,
+    reviews_dir: Path | None = None,
+    record_file: Path | None = None,
 ) -> tuple[KnowledgeBase, list[Problem]]:
     """Run every check; returns the knowledge base and the problems found."""
     kb = load(knowledge_dir)
     coverage = coverage or Coverage.load()
     corpus = corpus or legal.corpus()
     dev_texts = load_dev_texts() if dev_texts is None else dev_texts
+    findings = legal_review.load_findings(reviews_dir or paths.reviews_dir())
     problems = list(kb.problems)
     dev_keys = [_CopyKey.of(d) for d in dev_texts]
     for entry in kb:
@@ -221,7 +325,9 @@ def check(
         problems += _check_citations(entry, file, corpus)
         problems += _check_questions(entry, file, dev_keys)
         problems += _check_dev_texts_elsewhere(entry, file, dev_texts)
+        problems += _check_corrections(entry, file, corpus, findings)
     problems += _check_shared_questions(kb)
+    problems += check_legal_record(kb, findings, record_file or paths.legal_review_record())
     broken = {p.file for p in kb.problems}
     for missing in missing_ids(kb, coverage):
         file = f"knowledge/entries/{missing}.yml"

@@ -130,6 +130,46 @@ class Script(_Strict):
         return "".join(part for part in (self.explain, self.ask_back, self.then) if part)
 
 
+SEEN_BY = ("villager", "understander")
+FINDING_PATTERN = re.compile(r"^((HS|GL|EF|SV)[0-9]{2}|X)-[0-9]+$")
+
+
+class Correction(_Strict):
+    """Where a finding of the legal review is fixed: the sentence that now says it, and who sees it.
+
+    ``says`` must be in the reply ``seen_by`` sees (villagers: the answer and the first three
+    next steps; understanders: the whole scripted reply); ``replaces``, the old wording, may no
+    longer be in any text of the entry. At least one of the two.
+    """
+
+    finding: str  # HS04-1, or X-2 for a cross-cutting finding of the entry's report
+    says: str = ""
+    seen_by: str = "villager"
+    replaces: str = ""
+
+    @validator("says", "replaces")
+    def _unfold(cls, value: str) -> str:
+        return unfold(value)
+
+    @validator("finding")
+    def _finding_form(cls, value: str) -> str:
+        if not FINDING_PATTERN.match(value):
+            raise ValueError(f"finding must look like HS04-1 or X-2, got {value!r}")
+        return value
+
+    @validator("seen_by")
+    def _audience(cls, value: str) -> str:
+        if value not in SEEN_BY:
+            raise ValueError(f"seen_by must be one of {', '.join(SEEN_BY)}")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _anchored(cls, values: dict) -> dict:
+        if not values.get("says") and not values.get("replaces"):
+            raise ValueError("a correction names the sentence that says it, or the wording it replaces")
+        return values
+
+
 class Review(_Strict):
     reviewed_on: dt.date
     valid_as_of: dt.date
@@ -152,6 +192,8 @@ class Entry(_Strict):
     # What to bring (shown to understanders after the script).
     documents: list[str] = Field(..., min_items=1)
     review: Review
+    # Findings of the legal review (../shared/reviews/) fixed in this entry, and where.
+    corrections: list[Correction] = Field(default_factory=list)
 
     @validator("id")
     def _id_form(cls, value: str) -> str:
